@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import FindMyWay from 'find-my-way';
+import type { TConfig } from '../config/config.schema';
+import { loggerOptions } from '../logging/logger';
+import { registerErrorHandling } from './error-handler';
+import { healthRoutes, type ReadinessChecks } from './health.routes';
+import { metricsPlugin } from './metrics.plugin';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export type CreateHttpAppOptions = {
+  service: string;
+  config: TConfig;
+  readiness: ReadinessChecks;
+  description?: string;
+};
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+const allMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const;
+
+/**
+ * The Fastify kit every Compañero service (and the all-in-one server) is built from: logging with request
+ * ids, RFC 9457 errors including 404/405, zod validation, OpenAPI 3.1 at /openapi.json and /docs, metrics,
+ * health and readiness, CORS, security headers and body limits.
+ */
+export const createHttpApp = async (options: CreateHttpAppOptions): Promise<HttpApp> => {
+  const { config } = options;
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, options.service),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // A shadow router that knows every route, so an unknown method on a known path answers 405, not 404.
+  const shadowRouter = FindMyWay({ ignoreTrailingSlash: true });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD' || route.url === '*' || route.url.endsWith('/*')) continue;
+      try {
+        shadowRouter.on(method.toUpperCase() as (typeof allMethods)[number], route.url, () => {});
+      } catch {
+        // duplicate registration (e.g. HEAD auto-routes): already known
+      }
+    }
+  });
+  registerErrorHandling(app, (request) => {
+    const path = request.url.split('?')[0] ?? '/';
+    return allMethods.filter((method) => method !== request.method && shadowRouter.find(method, path) !== null);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:', 'https:'],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'script-src': ["'self'"],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
+    credentials: false,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  if (config.METRICS_ENABLED) await app.register(metricsPlugin, { service: options.service });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `Compañero ${options.service} API`,
+        description: options.description ?? 'Compañero: multi-tenant, multi-channel AI coaching.',
+        version: '0.1.0',
+      },
+      servers: [{ url: config.PUBLIC_URL }],
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { checks: options.readiness });
+  return app;
+};

@@ -1,0 +1,148 @@
+import PgBoss from 'pg-boss';
+import type { z } from 'zod';
+import type { Database, Queryable } from './database';
+
+export type JobOptions = {
+  retryLimit?: number;
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+};
+
+/** One kind of durable job: its queue name, the zod schema of its payload, and its retry policy. */
+export type JobDefinition<Schema extends z.ZodType> = {
+  name: string;
+  schema: Schema;
+  options?: JobOptions;
+};
+
+export type SendOptions = {
+  /** Enqueue inside this open transaction: the job exists if and only if the transaction commits. */
+  tx?: Queryable;
+  startAfter?: Date | number;
+  /** At most one queued job per key (idempotent enqueue). */
+  singletonKey?: string;
+};
+
+export type JobContext = { id: string; retryCount: number };
+
+export type JobQueue = {
+  boss: PgBoss;
+  start(): Promise<void>;
+  define(definition: JobDefinition<z.ZodType>): Promise<void>;
+  send<Schema extends z.ZodType>(
+    definition: JobDefinition<Schema>,
+    data: z.input<Schema>,
+    options?: SendOptions,
+  ): Promise<string | null>;
+  work<Schema extends z.ZodType>(
+    definition: JobDefinition<Schema>,
+    handler: (data: z.output<Schema>, job: JobContext) => Promise<void>,
+    options?: { pollingIntervalSeconds?: number; localConcurrency?: number },
+  ): Promise<void>;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+  ping(): Promise<void>;
+};
+
+const asPgBossDb = (queryable: Queryable & { exec?: Database['exec'] }) => ({
+  // pg-boss sends its DDL and locked blocks as multi-statement scripts without parameters: those go to exec().
+  async executeSql(text: string, values?: unknown[]) {
+    if ((!values || values.length === 0) && queryable.exec) return queryable.exec(text);
+    return queryable.query(text, values ?? []);
+  },
+});
+
+export type CreateJobQueueOptions = {
+  database: Database;
+  /** PostgreSQL: pg-boss keeps its own small pool, as the table owner so it can maintain its schema. */
+  connectionString?: string;
+  appRole: string;
+  onError?: (error: Error) => void;
+};
+
+/**
+ * pg-boss on the same database as the data (ARCHITECTURE §3): natively on PostgreSQL, through an adapter on
+ * PGlite. Handlers must re-enter their tenant with `withTenant(…, data.creatorId, …)`.
+ */
+export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
+  const { database } = options;
+  const boss =
+    database.kind === 'pglite' || !options.connectionString
+      ? new PgBoss({ db: asPgBossDb(database), schema: 'pgboss' })
+      : new PgBoss({ connectionString: options.connectionString, schema: 'pgboss', max: 4, application_name: 'companero-jobs' });
+  boss.on('error', (error) => options.onError?.(error));
+  const defined = new Set<string>();
+  let isStarted = false;
+
+  const define = async (definition: JobDefinition<z.ZodType>) => {
+    if (defined.has(definition.name)) return;
+    const existing = await boss.getQueue(definition.name);
+    const queueOptions = {
+      retryLimit: definition.options?.retryLimit ?? 5,
+      retryDelay: definition.options?.retryDelay ?? 5,
+      retryBackoff: definition.options?.retryBackoff ?? true,
+      expireInSeconds: definition.options?.expireInSeconds ?? 15 * 60,
+    };
+    if (!existing) {
+      try {
+        await boss.createQueue(definition.name, { name: definition.name, ...queueOptions });
+      } catch (error) {
+        // Another process created it between our check and our insert.
+        if ((error as { code?: string }).code !== '23505') throw error;
+      }
+    }
+    defined.add(definition.name);
+  };
+
+  return {
+    boss,
+    async start() {
+      if (isStarted) return;
+      await boss.start();
+      isStarted = true;
+      // The application role enqueues inside its own transactions (SendOptions.tx).
+      await database.exec(`
+        grant usage on schema pgboss to "${options.appRole}";
+        grant select on pgboss.queue to "${options.appRole}";
+        grant select, insert on pgboss.job to "${options.appRole}";`);
+    },
+    define,
+    async send(definition, data, sendOptions = {}) {
+      await define(definition);
+      const payload = definition.schema.parse(data);
+      const pgBossOptions: PgBoss.SendOptions = {};
+      if (sendOptions.singletonKey) pgBossOptions.singletonKey = sendOptions.singletonKey;
+      if (sendOptions.startAfter !== undefined) {
+        pgBossOptions.startAfter =
+          typeof sendOptions.startAfter === 'number' ? sendOptions.startAfter : sendOptions.startAfter;
+      }
+      if (sendOptions.tx) pgBossOptions.db = asPgBossDb(sendOptions.tx);
+      return boss.send(definition.name, payload as object, pgBossOptions);
+    },
+    async work(definition, handler, workOptions = {}) {
+      await define(definition);
+      await boss.work(
+        definition.name,
+        { pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 1, batchSize: 1 },
+        async (jobs) => {
+          for (const job of jobs) {
+            const parsed = definition.schema.safeParse(job.data);
+            if (!parsed.success) {
+              // A payload that fails its schema will fail every retry too: give up on it loudly.
+              throw new Error(`Job ${definition.name}/${job.id} has an invalid payload: ${parsed.error.message}`);
+            }
+            await handler(parsed.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
+          }
+        },
+      );
+    },
+    async stop(stopOptions = {}) {
+      if (!isStarted) return;
+      isStarted = false;
+      await boss.stop({ graceful: stopOptions.graceful ?? true, timeout: stopOptions.timeoutMs ?? 10_000, close: true, wait: true });
+    },
+    async ping() {
+      await boss.getQueues();
+    },
+  };
+};

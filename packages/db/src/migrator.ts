@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from './database';
+
+export const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+
+export type Migration = { version: string; name: string; sql: string; checksum: string };
+
+export const loadMigrations = (directory = migrationsDirectory): Migration[] =>
+  readdirSync(directory)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(directory, file), 'utf8');
+      return {
+        version: file.slice(0, 4),
+        name: file.slice(5, -4),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+
+// An arbitrary constant: two `companero db migrate` runs at once serialise on it instead of racing.
+const migrationLockId = 4_217_001;
+
+export type MigrationReport = { applied: string[]; alreadyApplied: number };
+
+/**
+ * Applies pending migrations in order, each in its own transaction, as the connection's role (the owner).
+ * Refuses to run when an applied file was edited since (checksum mismatch): migrations are append-only.
+ * Then makes sure the application role exists and holds exactly the privileges it needs.
+ */
+export const migrate = async (
+  database: Database,
+  options: { appRole: string; migrations?: Migration[] },
+): Promise<MigrationReport> => {
+  const migrations = options.migrations ?? loadMigrations();
+  if (database.kind === 'postgres') await database.query('select pg_advisory_lock($1)', [migrationLockId]);
+  try {
+    await database.exec(`create table if not exists schema_migrations (
+      version text primary key,
+      name text not null,
+      checksum text not null,
+      applied_at timestamptz not null default now())`);
+    const { rows } = await database.query<{ version: string; checksum: string }>(
+      'select version, checksum from schema_migrations',
+    );
+    const applied = new Map(rows.map((row) => [row.version, row.checksum]));
+    const report: MigrationReport = { applied: [], alreadyApplied: 0 };
+    for (const migration of migrations) {
+      const checksum = applied.get(migration.version);
+      if (checksum) {
+        if (checksum !== migration.checksum) {
+          throw new Error(`Migration ${migration.version}_${migration.name} was changed after it was applied.`);
+        }
+        report.alreadyApplied += 1;
+        continue;
+      }
+      await database.exec(`begin;\n${migration.sql}\n;insert into schema_migrations (version, name, checksum)
+        values ('${migration.version}', '${migration.name}', '${migration.checksum}');\ncommit;`).catch(
+        async (error: unknown) => {
+          await database.exec('rollback').catch(() => {});
+          throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+        },
+      );
+      report.applied.push(`${migration.version}_${migration.name}`);
+    }
+    await ensureAppRole(database, options.appRole);
+    return report;
+  } finally {
+    if (database.kind === 'postgres') await database.query('select pg_advisory_unlock($1)', [migrationLockId]);
+  }
+};
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * The role the application runs as: NOSUPERUSER NOBYPASSRLS, owning nothing, with DML on the tables and the
+ * right to enqueue jobs. Roles are cluster-wide in PostgreSQL, so creation tolerates a concurrent creator.
+ */
+export const ensureAppRole = async (database: Database, appRole: string): Promise<void> => {
+  const role = quoteIdent(appRole);
+  const literal = `'${appRole.replaceAll("'", "''")}'`;
+  await database.exec(`
+    do $$
+    begin
+      if not exists (select 1 from pg_roles where rolname = ${literal}) then
+        begin
+          create role ${role} nologin nosuperuser nobypassrls nocreatedb nocreaterole;
+        exception when duplicate_object or unique_violation then null;
+        end;
+      end if;
+    end $$;
+    grant usage on schema public to ${role};
+    grant select, insert, update, delete on all tables in schema public to ${role};
+    grant usage, select on all sequences in schema public to ${role};
+    revoke all on schema_migrations from ${role};
+  `);
+  // The connecting role must be able to SET ROLE to the app role (superusers always can).
+  await database.exec(`
+    do $$
+    begin
+      if not exists (select 1 from pg_roles where rolname = current_user and rolsuper) then
+        execute format('grant %I to %I', ${literal}, current_user);
+      end if;
+    exception when others then null;
+    end $$;`);
+};

@@ -1,0 +1,72 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './database';
+
+export type PostgresOptions = {
+  connectionString: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  applicationName?: string;
+};
+
+const toResult = <Row>(result: pg.QueryResult): QueryResult<Row> => ({
+  rows: result.rows as Row[],
+  rowCount: result.rowCount ?? result.rows.length,
+});
+
+/** PostgreSQL through a node-postgres pool. Timeouts keep a dead server from hanging requests. */
+export const createPostgresDatabase = (options: PostgresOptions): Database => {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: options.applicationName ?? 'companero',
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return toResult<Row>(await pool.query(sql, params));
+    },
+    async exec(sql) {
+      const result = (await pool.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(result)
+        ? ([...result].reverse().find((entry) => entry.fields.length > 0) ?? result.at(-1))
+        : result;
+      return last ? toResult(last) : { rows: [], rowCount: 0 };
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      let isBroken = false;
+      try {
+        await client.query('begin');
+        const tx: Queryable = {
+          async query<Row>(sql: string, params: unknown[] = []) {
+            return toResult<Row>(await client.query(sql, params));
+          },
+        };
+        const value = await work(tx);
+        await client.query('commit');
+        return value;
+      } catch (error) {
+        try {
+          await client.query('rollback');
+        } catch {
+          isBroken = true;
+        }
+        throw error;
+      } finally {
+        client.release(isBroken);
+      }
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+};
