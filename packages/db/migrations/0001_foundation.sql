@@ -51,7 +51,7 @@ create table team_invitations (
   id uuid primary key default gen_random_uuid(),
   creator_id uuid not null references creators (id) on delete cascade,
   email text not null,
-  role text not null check (role in ('admin', 'editor', 'viewer')),
+  role text not null check (role in ('owner', 'admin', 'editor', 'viewer')),
   token_hash text not null unique,
   invited_by uuid references accounts (id) on delete set null,
   expires_at timestamptz not null,

@@ -20,8 +20,9 @@ export type SendOptions = {
   /** Enqueue inside this open transaction: the job exists if and only if the transaction commits. */
   tx?: Queryable;
   startAfter?: Date | number;
-  /** At most one queued job per key (idempotent enqueue). */
+  /** With singletonSeconds: at most one job per key per time slot (idempotent enqueue). */
   singletonKey?: string;
+  singletonSeconds?: number;
 };
 
 export type JobContext = { id: string; retryCount: number };
@@ -58,6 +59,21 @@ export type CreateJobQueueOptions = {
   connectionString?: string;
   appRole: string;
   onError?: (error: Error) => void;
+};
+
+/**
+ * Creates or upgrades pg-boss' schema as the owner, then lets the application role enqueue jobs inside its
+ * own transactions (SendOptions.tx). Part of `companero db migrate`.
+ */
+export const installJobSchema = async (owner: Database, appRole: string): Promise<void> => {
+  const boss = new PgBoss({ db: asPgBossDb(owner), schema: 'pgboss', supervise: false, schedule: false });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.stop({ graceful: false, close: false, wait: true });
+  await owner.exec(`
+    grant usage on schema pgboss to "${appRole}";
+    grant select on pgboss.queue to "${appRole}";
+    grant select, insert on pgboss.job to "${appRole}";`);
 };
 
 /**
@@ -100,18 +116,18 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
       if (isStarted) return;
       await boss.start();
       isStarted = true;
-      // The application role enqueues inside its own transactions (SendOptions.tx).
-      await database.exec(`
-        grant usage on schema pgboss to "${options.appRole}";
-        grant select on pgboss.queue to "${options.appRole}";
-        grant select, insert on pgboss.job to "${options.appRole}";`);
     },
     define,
     async send(definition, data, sendOptions = {}) {
+      if (sendOptions.tx && !defined.has(definition.name)) {
+        // Defining reads pg-boss' tables outside the caller's transaction, which would deadlock on PGlite.
+        throw new Error(`Job queue ${definition.name} must be defined at start-up before it is used in a transaction.`);
+      }
       await define(definition);
       const payload = definition.schema.parse(data);
       const pgBossOptions: PgBoss.SendOptions = {};
       if (sendOptions.singletonKey) pgBossOptions.singletonKey = sendOptions.singletonKey;
+      if (sendOptions.singletonSeconds) pgBossOptions.singletonSeconds = sendOptions.singletonSeconds;
       if (sendOptions.startAfter !== undefined) {
         pgBossOptions.startAfter =
           typeof sendOptions.startAfter === 'number' ? sendOptions.startAfter : sendOptions.startAfter;

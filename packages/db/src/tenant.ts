@@ -1,4 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database, Queryable } from './database';
+
+// PGlite has one connection: a transaction opened inside another waits for it forever. PostgreSQL would hide
+// the bug by taking a second pooled connection (and escaping the outer transaction). Both are refused here.
+const openTransaction = new AsyncLocalStorage<true>();
+
+const runOutermost = <T>(db: TenantDatabase, work: (tx: Queryable) => Promise<T>): Promise<T> => {
+  if (openTransaction.getStore()) {
+    throw new Error('A tenant/app transaction was opened inside another one; pass the open transaction instead.');
+  }
+  return openTransaction.run(true, () => db.database.transaction(work));
+};
 
 declare const tenantBrand: unique symbol;
 declare const appBrand: unique symbol;
@@ -28,7 +40,7 @@ export const withTenant = async <T>(
   work: (tx: TenantTx) => Promise<T>,
 ): Promise<T> => {
   if (!uuidPattern.test(creatorId)) throw new Error('withTenant: creatorId must be a UUID');
-  return db.database.transaction(async (tx) => {
+  return runOutermost(db, async (tx) => {
     // set_config('role', …, true) is SET LOCAL ROLE: dropped at commit, so a pooled connection never keeps it.
     await tx.query(
       "select set_config('role', $1, true), set_config('app.current_creator_id', $2, true)",
@@ -38,9 +50,29 @@ export const withTenant = async <T>(
   });
 };
 
-/** Runs `work` as the application role with no tenant: tenant tables read as empty, global tables work. */
-export const withAppRole = async <T>(db: TenantDatabase, work: (tx: AppTx) => Promise<T>): Promise<T> =>
-  db.database.transaction(async (tx) => {
-    await tx.query("select set_config('role', $1, true)", [db.appRole]);
+export type AppScope = {
+  /** Lets the transaction read this account's memberships (and their creators) across tenants. */
+  accountId?: string;
+  /** Lets the transaction read the one creator with this slug (public sign-in and widget endpoints). */
+  creatorSlug?: string;
+};
+
+/**
+ * Runs `work` as the application role with no tenant: tenant tables read as empty, global tables work, and
+ * the optional scope opens exactly the rows its policy names (see migration 0001).
+ */
+export const withAppRole = async <T>(
+  db: TenantDatabase,
+  work: (tx: AppTx) => Promise<T>,
+  scope: AppScope = {},
+): Promise<T> => {
+  if (scope.accountId && !uuidPattern.test(scope.accountId)) throw new Error('withAppRole: accountId must be a UUID');
+  return runOutermost(db, async (tx) => {
+    await tx.query(
+      `select set_config('role', $1, true), set_config('app.current_account_id', $2, true),
+              set_config('app.lookup_creator_slug', $3, true)`,
+      [db.appRole, scope.accountId ?? '', scope.creatorSlug ?? ''],
+    );
     return work(tx as AppTx);
   });
+};

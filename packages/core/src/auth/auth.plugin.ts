@@ -49,6 +49,11 @@ export const authPlugin = fp(
         }
       };
     });
+    app.decorate('requireSignedIn', () => {
+      return async (request: FastifyRequest, _reply: FastifyReply) => {
+        await authenticate(request);
+      };
+    });
     app.decorate('requireMember', () => {
       return async (request: FastifyRequest, _reply: FastifyReply) => {
         const claims = await authenticate(request);
@@ -72,6 +77,10 @@ export const staffContext = (request: FastifyRequest): StaffContext => {
   return { ...baseContext(request), creatorId: claims.cid, actor: { type: 'account', id: claims.sub, role: claims.role } };
 };
 
+/** The context of a request that passed any guard, staff or member. */
+export const signedInContext = (request: FastifyRequest): StaffContext | MemberContext =>
+  request.claims?.typ === 'member' ? memberContext(request) : staffContext(request);
+
 /** The member context of a request that passed `requireMember`. */
 export const memberContext = (request: FastifyRequest): MemberContext => {
   const claims = request.claims;
@@ -86,5 +95,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     requireStaff(minRole?: StaffRole): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     requireMember(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    requireSignedIn(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }

@@ -40,6 +40,8 @@ export type ConversationMemory = {
 
 export type CacheComponents = {
   kind: 'in-process' | 'redis';
+  /** The Redis client when kind is 'redis', for libraries that take one (rate limits). */
+  redis?: import('ioredis').Redis;
   cache: Cache;
   rateLimiter: RateLimiter;
   pubsub: PubSub;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors/app-error';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -30,6 +33,8 @@ export type CreateHttpAppOptions = {
   config: TConfig;
   readiness: ReadinessChecks;
   description?: string;
+  /** Shared rate-limit counters across replicas; in-process counters when absent. */
+  redis?: Redis;
 };
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -43,7 +48,7 @@ const allMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] 
 export const createHttpApp = async (options: CreateHttpAppOptions): Promise<HttpApp> => {
   const { config } = options;
   const app = Fastify({
-    logger: loggerOptions(config.LOG_LEVEL, options.service),
+    logger: loggerOptions(config.LOG_LEVEL, options.service, config.LOG_FORMAT),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
@@ -97,6 +102,19 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
     credentials: false,
     exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    ...(options.redis ? { redis: options.redis, nameSpace: 'ratelimit:http:' } : {}),
+    allowList: (request) => ['/health', '/ready', '/metrics'].includes(request.url),
+    // Thrown, then rendered by the error handler as problem+json; the plugin has already set Retry-After.
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', {
+        message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+        headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+      }),
   });
   if (config.METRICS_ENABLED) await app.register(metricsPlugin, { service: options.service });
 

@@ -25,9 +25,16 @@ export const redactedPaths = [
   'cookie',
 ];
 
-export const loggerOptions = (level: string, service: string): LoggerOptions => ({
-  level,
-  base: { service },
-  redact: { paths: redactedPaths, censor: '[redacted]' },
-  timestamp: () => `,"time":"${new Date().toISOString()}"`,
-});
+/** JSON lines for machines; pino-pretty when a person watches a terminal (LOG_FORMAT=auto and a TTY). */
+export const loggerOptions = (level: string, service: string, format: 'auto' | 'json' | 'pretty' = 'json'): LoggerOptions => {
+  const isPretty = format === 'pretty' || (format === 'auto' && Boolean(process.stdout.isTTY));
+  return {
+    level,
+    base: { service },
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    ...(isPretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } } }
+      : {}),
+  };
+};

@@ -1,0 +1,62 @@
+import type { RequestContext } from '@companero/core/auth/request-context';
+import { AppError } from '@companero/core/errors/app-error';
+import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
+import { type AuditActorType, type AuditEntryRow, auditLogRepository } from '../repositories/audit-log.repository';
+
+export type RequestMeta = { requestId: string; ip?: string; userAgent?: string };
+
+const actorOf = (ctx: RequestContext): { actorType: AuditActorType; actorId: string | null } =>
+  ctx.actor.type === 'anonymous' ? { actorType: 'anonymous', actorId: null } : { actorType: ctx.actor.type, actorId: ctx.actor.id };
+
+const encodeCursor = (row: AuditEntryRow) =>
+  Buffer.from(`${new Date(row.createdAt).toISOString()}|${row.id}`).toString('base64url');
+
+const decodeCursor = (cursor: string) => {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new AppError('VALIDATION_FAILED', { message: 'The cursor is not valid.', errors: [{ path: 'query.cursor', message: 'Invalid cursor' }] });
+  }
+  return { createdAt, id };
+};
+
+/** Who did what, when, from where: one row per security-relevant action, in the creator's tenant. */
+export const createAuditService = (deps: { db: TenantDatabase }) => ({
+  /** Records inside the caller's transaction, so the entry exists if and only if the action happened. */
+  async record(
+    tx: TenantTx,
+    ctx: RequestContext,
+    entry: { action: string; targetType?: string; targetId?: string; metadata?: Record<string, unknown> },
+  ): Promise<void> {
+    await auditLogRepository.insert(tx, {
+      ...actorOf(ctx),
+      ...entry,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      requestId: ctx.requestId,
+    });
+  },
+  async list(ctx: RequestContext, query: { limit: number; cursor?: string; action?: string }) {
+    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
+      auditLogRepository.list(tx, { limit: query.limit + 1, before, action: query.action }),
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        actor: { type: row.actorType, id: row.actorId, email: row.actorEmail },
+        action: row.action,
+        targetType: row.targetType,
+        targetId: row.targetId,
+        ip: row.ip,
+        userAgent: row.userAgent,
+        requestId: row.requestId,
+        metadata: row.metadata,
+        createdAt: new Date(row.createdAt).toISOString(),
+      })),
+      nextCursor: rows.length > query.limit && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+    };
+  },
+});
+
+export type AuditService = ReturnType<typeof createAuditService>;
