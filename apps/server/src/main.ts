@@ -1,9 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { createAuthServices } from '@companero/auth/auth-services';
 import { loadConfig } from '@companero/core/config/load-config';
 import { loggerOptions } from '@companero/core/logging/logger';
 import { createRuntime, runMigrations } from '@companero/db/runtime';
-import { createAuthServices } from '@companero/auth/auth-services';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
 import { buildServerApp, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
 import { onShutdown } from './shutdown';
 
@@ -36,7 +36,11 @@ program
     const runtime = await createRuntime(config, {
       migrate: true,
       applicationName: 'companero',
-      onMigrated: (report) => logger.info({ applied: report.applied }, `database ready (${report.applied.length} migrations applied)`),
+      onMigrated: (report) =>
+        logger.info(
+          { applied: report.applied },
+          `database ready (${report.applied.length} migrations applied)`,
+        ),
       onJobError: (error) => logger.error({ err: error }, 'job queue error'),
     });
     await runtime.jobs.start();
@@ -62,7 +66,9 @@ program
 
 program
   .command('serve')
-  .description(`Serve one service on its own port (${serviceNames.map((name) => `${name}: ${servicePorts[name]}`).join(', ')})`)
+  .description(
+    `Serve one service on its own port (${serviceNames.map((name) => `${name}: ${servicePorts[name]}`).join(', ')})`,
+  )
   .argument('<service>', `the service: ${serviceNames.join(', ')}`, parseService)
   .option('-p, --port <port>', 'port to listen on (default: PORT, else the service’s own port)', parsePort)
   .action(async (service: ServiceName, options: { port?: number }) => {
@@ -98,7 +104,9 @@ program
 
 const db = program.command('db').description('Database administration');
 db.command('migrate')
-  .description('Apply pending migrations as the owner role (DATABASE_OWNER_URL, else DATABASE_URL, else PGlite)')
+  .description(
+    'Apply pending migrations as the owner role (DATABASE_OWNER_URL, else DATABASE_URL, else PGlite)',
+  )
   .action(async () => {
     const report = await runMigrations(loadConfig());
     console.log(
@@ -118,7 +126,9 @@ keys
     const runtime = await createRuntime(config, { applicationName: 'companero-keys' });
     try {
       const { kid } = await createAuthServices(runtime, logger).keys.rotate();
-      console.log(`New active signing key: ${kid}. The previous key stays in the JWKS until its tokens expire.`);
+      console.log(
+        `New active signing key: ${kid}. The previous key stays in the JWKS until its tokens expire.`,
+      );
     } finally {
       await runtime.close();
     }

@@ -1,10 +1,10 @@
+import { registerAuthService } from '@companero/auth/app';
+import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
 import type { Runtime } from '@companero/db/runtime';
-import { registerAuthService } from '@companero/auth/app';
-import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 
 export const serviceNames = ['auth'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -16,7 +16,11 @@ export const servicePorts: Record<ServiceName, number> = { auth: 8001 };
  * service; `companero serve <service>` passes one. Access tokens are verified against the auth service's keys:
  * in-process when auth runs here, through its public JWKS otherwise.
  */
-export const buildServerApp = async (runtime: Runtime, services: readonly ServiceName[], name = 'companero'): Promise<HttpApp> => {
+export const buildServerApp = async (
+  runtime: Runtime,
+  services: readonly ServiceName[],
+  name = 'companero',
+): Promise<HttpApp> => {
   const app = await createHttpApp({
     service: name,
     config: runtime.config,
@@ -33,10 +37,17 @@ export const buildServerApp = async (runtime: Runtime, services: readonly Servic
       jwks = () => auth.keys.jwks();
     };
   } else {
-    keySource = { kind: 'remote', url: runtime.config.AUTH_JWKS_URL ?? `http://127.0.0.1:${servicePorts.auth}/.well-known/jwks.json` };
+    keySource = {
+      kind: 'remote',
+      url: runtime.config.AUTH_JWKS_URL ?? `http://127.0.0.1:${servicePorts.auth}/.well-known/jwks.json`,
+    };
   }
   await app.register(authPlugin, {
-    verifier: createTokenVerifier({ source: keySource, issuer: jwtIssuer(runtime.config), audience: runtime.config.JWT_AUDIENCE }),
+    verifier: createTokenVerifier({
+      source: keySource,
+      issuer: jwtIssuer(runtime.config),
+      audience: runtime.config.JWT_AUDIENCE,
+    }),
   });
   await registerAuth?.();
   return app;

@@ -9,7 +9,8 @@ export const createDatabaseFromConfig = async (
   config: TConfig,
   options: { role?: 'app' | 'owner'; applicationName?: string } = {},
 ): Promise<Database> => {
-  const url = options.role === 'owner' ? (config.DATABASE_OWNER_URL ?? config.DATABASE_URL) : config.DATABASE_URL;
+  const url =
+    options.role === 'owner' ? (config.DATABASE_OWNER_URL ?? config.DATABASE_URL) : config.DATABASE_URL;
   if (url) {
     return createPostgresDatabase({
       connectionString: url,
@@ -29,7 +30,8 @@ export const assertAppRoleIsConfined = async (database: Database, appRole: strin
     [appRole],
   );
   const role = rows[0];
-  if (!role) throw new Error(`The application role "${appRole}" does not exist: run \`companero db migrate\`.`);
+  if (!role)
+    throw new Error(`The application role "${appRole}" does not exist: run \`companero db migrate\`.`);
   if (role.rolsuper || role.rolbypassrls) {
     throw new Error(`The application role "${appRole}" can bypass row level security; refusing to start.`);
   }

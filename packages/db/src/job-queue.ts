@@ -85,7 +85,12 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
   const boss =
     database.kind === 'pglite' || !options.connectionString
       ? new PgBoss({ db: asPgBossDb(database), schema: 'pgboss' })
-      : new PgBoss({ connectionString: options.connectionString, schema: 'pgboss', max: 4, application_name: 'companero-jobs' });
+      : new PgBoss({
+          connectionString: options.connectionString,
+          schema: 'pgboss',
+          max: 4,
+          application_name: 'companero-jobs',
+        });
   boss.on('error', (error) => options.onError?.(error));
   const defined = new Set<string>();
   let isStarted = false;
@@ -121,7 +126,9 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
     async send(definition, data, sendOptions = {}) {
       if (sendOptions.tx && !defined.has(definition.name)) {
         // Defining reads pg-boss' tables outside the caller's transaction, which would deadlock on PGlite.
-        throw new Error(`Job queue ${definition.name} must be defined at start-up before it is used in a transaction.`);
+        throw new Error(
+          `Job queue ${definition.name} must be defined at start-up before it is used in a transaction.`,
+        );
       }
       await define(definition);
       const payload = definition.schema.parse(data);
@@ -145,9 +152,14 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
             const parsed = definition.schema.safeParse(job.data);
             if (!parsed.success) {
               // A payload that fails its schema will fail every retry too: give up on it loudly.
-              throw new Error(`Job ${definition.name}/${job.id} has an invalid payload: ${parsed.error.message}`);
+              throw new Error(
+                `Job ${definition.name}/${job.id} has an invalid payload: ${parsed.error.message}`,
+              );
             }
-            await handler(parsed.data, { id: job.id, retryCount: (job as { retryCount?: number }).retryCount ?? 0 });
+            await handler(parsed.data, {
+              id: job.id,
+              retryCount: (job as { retryCount?: number }).retryCount ?? 0,
+            });
           }
         },
       );
@@ -155,7 +167,12 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
     async stop(stopOptions = {}) {
       if (!isStarted) return;
       isStarted = false;
-      await boss.stop({ graceful: stopOptions.graceful ?? true, timeout: stopOptions.timeoutMs ?? 10_000, close: true, wait: true });
+      await boss.stop({
+        graceful: stopOptions.graceful ?? true,
+        timeout: stopOptions.timeoutMs ?? 10_000,
+        close: true,
+        wait: true,
+      });
     },
     async ping() {
       await boss.getQueues();

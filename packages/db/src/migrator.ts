@@ -53,26 +53,32 @@ export const migrate = async (
       const checksum = applied.get(migration.version);
       if (checksum) {
         if (checksum !== migration.checksum) {
-          throw new Error(`Migration ${migration.version}_${migration.name} was changed after it was applied.`);
+          throw new Error(
+            `Migration ${migration.version}_${migration.name} was changed after it was applied.`,
+          );
         }
         report.alreadyApplied += 1;
         continue;
       }
-      await database.exec(`begin;\n${migration.sql}\n;insert into schema_migrations (version, name, checksum)
-        values ('${migration.version}', '${migration.name}', '${migration.checksum}');\ncommit;`).catch(
-        async (error: unknown) => {
+      await database
+        .exec(`begin;\n${migration.sql}\n;insert into schema_migrations (version, name, checksum)
+        values ('${migration.version}', '${migration.name}', '${migration.checksum}');\ncommit;`)
+        .catch(async (error: unknown) => {
           await database.exec('rollback').catch(() => {});
-          throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, {
-            cause: error,
-          });
-        },
-      );
+          throw new Error(
+            `Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        });
       report.applied.push(`${migration.version}_${migration.name}`);
     }
     await ensureAppRole(database, options.appRole);
     return report;
   } finally {
-    if (database.kind === 'postgres') await database.query('select pg_advisory_unlock($1)', [migrationLockId]);
+    if (database.kind === 'postgres')
+      await database.query('select pg_advisory_unlock($1)', [migrationLockId]);
   }
 };
 

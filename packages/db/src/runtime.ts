@@ -7,7 +7,7 @@ import type { ReadinessChecks } from '@companero/core/http/health.routes';
 import type { Database } from './database';
 import { assertAppRoleIsConfined, createDatabaseFromConfig } from './database-from-config';
 import { createJobQueue, installJobSchema, type JobQueue } from './job-queue';
-import { migrate, type MigrationReport } from './migrator';
+import { type MigrationReport, migrate } from './migrator';
 import type { TenantDatabase } from './tenant';
 
 /**
@@ -41,7 +41,10 @@ const migrateWithJobs = async (owner: Database, appRole: string): Promise<Migrat
 };
 
 export const runMigrations = async (config: TConfig): Promise<MigrationReport> => {
-  const owner = await createDatabaseFromConfig(config, { role: 'owner', applicationName: 'companero-migrate' });
+  const owner = await createDatabaseFromConfig(config, {
+    role: 'owner',
+    applicationName: 'companero-migrate',
+  });
   try {
     return await migrateWithJobs(owner, config.DATABASE_APP_ROLE);
   } finally {
@@ -49,7 +52,10 @@ export const runMigrations = async (config: TConfig): Promise<MigrationReport> =
   }
 };
 
-export const createRuntime = async (config: TConfig, options: CreateRuntimeOptions = {}): Promise<Runtime> => {
+export const createRuntime = async (
+  config: TConfig,
+  options: CreateRuntimeOptions = {},
+): Promise<Runtime> => {
   const secretBox = createSecretBox(resolveEncryptionKey(config).key);
   const database = await createDatabaseFromConfig(config, { applicationName: options.applicationName });
   try {

@@ -7,7 +7,9 @@ const openTransaction = new AsyncLocalStorage<true>();
 
 const runOutermost = <T>(db: TenantDatabase, work: (tx: Queryable) => Promise<T>): Promise<T> => {
   if (openTransaction.getStore()) {
-    throw new Error('A tenant/app transaction was opened inside another one; pass the open transaction instead.');
+    throw new Error(
+      'A tenant/app transaction was opened inside another one; pass the open transaction instead.',
+    );
   }
   return openTransaction.run(true, () => db.database.transaction(work));
 };
@@ -42,10 +44,10 @@ export const withTenant = async <T>(
   if (!uuidPattern.test(creatorId)) throw new Error('withTenant: creatorId must be a UUID');
   return runOutermost(db, async (tx) => {
     // set_config('role', …, true) is SET LOCAL ROLE: dropped at commit, so a pooled connection never keeps it.
-    await tx.query(
-      "select set_config('role', $1, true), set_config('app.current_creator_id', $2, true)",
-      [db.appRole, creatorId],
-    );
+    await tx.query("select set_config('role', $1, true), set_config('app.current_creator_id', $2, true)", [
+      db.appRole,
+      creatorId,
+    ]);
     return work(Object.assign(tx, { creatorId }) as TenantTx);
   });
 };
@@ -66,7 +68,8 @@ export const withAppRole = async <T>(
   work: (tx: AppTx) => Promise<T>,
   scope: AppScope = {},
 ): Promise<T> => {
-  if (scope.accountId && !uuidPattern.test(scope.accountId)) throw new Error('withAppRole: accountId must be a UUID');
+  if (scope.accountId && !uuidPattern.test(scope.accountId))
+    throw new Error('withAppRole: accountId must be a UUID');
   return runOutermost(db, async (tx) => {
     await tx.query(
       `select set_config('role', $1, true), set_config('app.current_account_id', $2, true),

@@ -19,5 +19,7 @@ export const ZMeResponse = z.object({ account: ZAccount, memberships: z.array(ZM
 export type TMeResponse = z.infer<typeof ZMeResponse>;
 
 export const ZJwks = z.object({
-  keys: z.array(z.record(z.string(), z.unknown()).describe('An RS256 public JWK with kty, n, e, kid, alg and use')),
+  keys: z.array(
+    z.record(z.string(), z.unknown()).describe('An RS256 public JWK with kty, n, e, kid, alg and use'),
+  ),
 });

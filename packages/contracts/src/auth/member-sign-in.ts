@@ -9,8 +9,16 @@ export const ZMemberCodeResponse = z.object({ status: z.literal('sent'), expires
 export const ZMemberVerifyRequest = z.object({
   creatorSlug: ZCreatorSlug,
   email: ZEmail,
-  code: z.string().trim().regex(/^\d{6}$/, 'six digits'),
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'six digits'),
 });
 export const ZMemberVerifyResponse = ZTokenPair.extend({
-  member: z.object({ id: z.uuid(), email: z.string().nullable(), name: z.string().nullable(), creatorId: z.uuid() }),
+  member: z.object({
+    id: z.uuid(),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    creatorId: z.uuid(),
+  }),
 });

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { ZEmail, ZStaffRole, ZTokenPair } from './session';
 
 export const ZTeammate = z
-  .object({ accountId: z.uuid(), email: z.string(), name: z.string(), role: ZStaffRole, joinedAt: z.string() })
+  .object({
+    accountId: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: ZStaffRole,
+    joinedAt: z.string(),
+  })
   .meta({ id: 'Teammate' });
 
 export const ZInvitation = z
@@ -13,7 +19,9 @@ export const ZTeamResponse = z.object({ items: z.array(ZTeammate), invitations: 
 
 export const ZInviteRequest = z.object({ email: ZEmail, role: ZStaffRole });
 export const ZInviteResponse = z.object({
-  status: z.enum(['added', 'invited']).describe('added: the account existed and is now on the team; invited: an invitation was sent'),
+  status: z
+    .enum(['added', 'invited'])
+    .describe('added: the account existed and is now on the team; invited: an invitation was sent'),
   teammate: ZTeammate.nullable(),
   invitation: ZInvitation.nullable(),
 });

@@ -73,8 +73,12 @@ const baseContext = (request: FastifyRequest) => ({
 /** The staff context of a request that passed `requireStaff`. */
 export const staffContext = (request: FastifyRequest): StaffContext => {
   const claims = request.claims;
-  if (!claims || claims.typ !== 'staff') throw unauthorized('Authentication required.');
-  return { ...baseContext(request), creatorId: claims.cid, actor: { type: 'account', id: claims.sub, role: claims.role } };
+  if (claims?.typ !== 'staff') throw unauthorized('Authentication required.');
+  return {
+    ...baseContext(request),
+    creatorId: claims.cid,
+    actor: { type: 'account', id: claims.sub, role: claims.role },
+  };
 };
 
 /** The context of a request that passed any guard, staff or member. */
@@ -84,7 +88,7 @@ export const signedInContext = (request: FastifyRequest): StaffContext | MemberC
 /** The member context of a request that passed `requireMember`. */
 export const memberContext = (request: FastifyRequest): MemberContext => {
   const claims = request.claims;
-  if (!claims || claims.typ !== 'member') throw unauthorized('Authentication required.');
+  if (claims?.typ !== 'member') throw unauthorized('Authentication required.');
   return { ...baseContext(request), creatorId: claims.cid, actor: { type: 'member', id: claims.sub } };
 };
 

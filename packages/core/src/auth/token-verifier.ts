@@ -1,6 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, jwtVerify } from 'jose';
 import { AppError } from '../errors/app-error';
-import { ZAccessTokenClaims, type TAccessTokenClaims } from './access-token';
+import { type TAccessTokenClaims, ZAccessTokenClaims } from './access-token';
 
 export type TokenVerifier = { verify(token: string): Promise<TAccessTokenClaims> };
 
@@ -15,7 +15,11 @@ const invalid = (message: string, cause?: unknown) => new AppError('INVALID_TOKE
  * key as an HMAC secret are refused before any key is tried. A local key set reloads once when it meets an
  * unknown `kid` (a key rotated by another process).
  */
-export const createTokenVerifier = (options: { source: KeySetSource; issuer: string; audience: string }): TokenVerifier => {
+export const createTokenVerifier = (options: {
+  source: KeySetSource;
+  issuer: string;
+  audience: string;
+}): TokenVerifier => {
   const verifyOptions = { algorithms: ['RS256'], issuer: options.issuer, audience: options.audience };
 
   if (options.source.kind === 'remote') {

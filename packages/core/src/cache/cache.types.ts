@@ -25,7 +25,12 @@ export type PubSub = {
   subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;
 };
 
-export type ConversationTurn = { role: 'user' | 'assistant' | 'system'; content: string; at: string; messageId?: string };
+export type ConversationTurn = {
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  at: string;
+  messageId?: string;
+};
 
 /**
  * The last turns of a conversation, kept close for prompt building. It is a cache of the durable messages in

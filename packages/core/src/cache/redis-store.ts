@@ -1,5 +1,12 @@
 import { Redis } from 'ioredis';
-import type { Cache, CacheComponents, ConversationMemory, ConversationTurn, PubSub, RateLimiter } from './cache.types';
+import type {
+  Cache,
+  CacheComponents,
+  ConversationMemory,
+  ConversationTurn,
+  PubSub,
+  RateLimiter,
+} from './cache.types';
 import { tenantKey } from './tenant-key';
 
 export type RedisOptions = { url: string; keyPrefix?: string };
@@ -57,7 +64,10 @@ return {count, ttl}`;
 
 export const createRedisRateLimiter = (redis: Redis): RateLimiter => ({
   async consume(key, { limit, windowMs }) {
-    const [count, ttl] = (await redis.eval(consumeScript, 1, `ratelimit:${key}`, windowMs)) as [number, number];
+    const [count, ttl] = (await redis.eval(consumeScript, 1, `ratelimit:${key}`, windowMs)) as [
+      number,
+      number,
+    ];
     const allowed = count <= limit;
     return { allowed, remaining: Math.max(0, limit - count), retryAfterMs: allowed ? 0 : ttl };
   },
@@ -96,7 +106,11 @@ export const createRedisPubSub = (publisher: Redis, subscriber: Redis): PubSub =
   };
 };
 
-export const createRedisConversationMemory = (redis: Redis, maxTurns = 50, ttlSeconds = 7 * 24 * 3600): ConversationMemory => {
+export const createRedisConversationMemory = (
+  redis: Redis,
+  maxTurns = 50,
+  ttlSeconds = 7 * 24 * 3600,
+): ConversationMemory => {
   const keyOf = (creatorId: string, conversationId: string) => tenantKey('memory', creatorId, conversationId);
   return {
     async append(creatorId, conversationId, turn) {
@@ -118,7 +132,8 @@ export const createRedisConversationMemory = (redis: Redis, maxTurns = 50, ttlSe
       const key = keyOf(creatorId, conversationId);
       const multi = redis.multi().del(key);
       const kept = turns.slice(-maxTurns);
-      if (kept.length > 0) multi.rpush(key, ...kept.map((turn) => JSON.stringify(turn))).expire(key, ttlSeconds);
+      if (kept.length > 0)
+        multi.rpush(key, ...kept.map((turn) => JSON.stringify(turn))).expire(key, ttlSeconds);
       await multi.exec();
     },
     async clear(creatorId, conversationId) {

@@ -6,7 +6,8 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * every key carrying its creator in this exact position.
  */
 export const tenantKey = (keyType: string, creatorId: string, identifier: string): string => {
-  if (!uuidPattern.test(creatorId)) throw new Error(`tenantKey: creatorId must be a UUID, got "${creatorId}"`);
+  if (!uuidPattern.test(creatorId))
+    throw new Error(`tenantKey: creatorId must be a UUID, got "${creatorId}"`);
   if (!/^[a-z][a-z0-9_]*$/.test(keyType)) throw new Error(`tenantKey: bad key type "${keyType}"`);
   return `${keyType}:creator_${creatorId.toLowerCase()}:${identifier}`;
 };

@@ -1,4 +1,4 @@
-import { ZConfig, type TConfig } from './config.schema';
+import { type TConfig, ZConfig } from './config.schema';
 
 export class ConfigError extends Error {}
 

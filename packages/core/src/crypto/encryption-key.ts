@@ -8,7 +8,9 @@ import type { TConfig } from '../config/config.schema';
  * DATA_DIR/secrets/encryption.key with mode 0600. With an external database every replica must share one
  * key, so the variable is then required.
  */
-export const resolveEncryptionKey = (config: TConfig): { key: string; source: 'env' | 'generated' | 'file' } => {
+export const resolveEncryptionKey = (
+  config: TConfig,
+): { key: string; source: 'env' | 'generated' | 'file' } => {
   if (config.APP_ENCRYPTION_KEY) return { key: config.APP_ENCRYPTION_KEY, source: 'env' };
   if (config.DATABASE_URL) {
     throw new Error('APP_ENCRYPTION_KEY is required when DATABASE_URL is set (every replica must share it).');

@@ -52,7 +52,7 @@ export const toProblem = (input: {
   // 5xx details can carry internals (SQL, hostnames): clients only ever get the generic sentence.
   const detail =
     status >= 500
-      ? genericDetail[status as 500 | 503] ?? genericDetail[500]
+      ? (genericDetail[status as 500 | 503] ?? genericDetail[500])
       : (input.detail ?? titles[input.code]);
   return {
     type: problemType(input.code),

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
-import { AppError } from '../errors/app-error';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,7 +12,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import FindMyWay from 'find-my-way';
+import type { Redis } from 'ioredis';
 import type { TConfig } from '../config/config.schema';
+import { AppError } from '../errors/app-error';
 import { loggerOptions } from '../logging/logger';
 import { registerErrorHandling } from './error-handler';
 import { healthRoutes, type ReadinessChecks } from './health.routes';
@@ -79,7 +79,9 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
   });
   registerErrorHandling(app, (request) => {
     const path = request.url.split('?')[0] ?? '/';
-    return allMethods.filter((method) => method !== request.method && shadowRouter.find(method, path) !== null);
+    return allMethods.filter(
+      (method) => method !== request.method && shadowRouter.find(method, path) !== null,
+    );
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -6,7 +6,12 @@ import { isDatabaseUnavailable } from './unavailable';
 
 export const sendProblem = (
   reply: FastifyReply,
-  input: { code: AppErrorCode; detail?: string; errors?: ValidationIssue[]; headers?: Record<string, string> },
+  input: {
+    code: AppErrorCode;
+    detail?: string;
+    errors?: ValidationIssue[];
+    headers?: Record<string, string>;
+  },
 ): FastifyReply => {
   const problem = toProblem({ ...input, instance: reply.request.url.split('?')[0] });
   for (const [name, value] of Object.entries(input.headers ?? {})) reply.header(name, value);
@@ -26,7 +31,11 @@ const toIssuePath = (instancePath: string, location: string): string =>
   [location, ...instancePath.split('/').filter(Boolean)].filter(Boolean).join('.');
 
 /** Maps everything a handler, a hook or Fastify itself can throw onto RFC 9457 problems. */
-export const errorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+export const errorHandler = (
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply => {
   if (error instanceof AppError) {
     if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, {
@@ -67,7 +76,10 @@ export const errorHandler = (error: FastifyError, request: FastifyRequest, reply
   return sendProblem(reply, { code: 'INTERNAL' });
 };
 
-export const registerErrorHandling = (app: FastifyInstance, hasRouteForOtherMethod: (request: FastifyRequest) => string[]) => {
+export const registerErrorHandling = (
+  app: FastifyInstance,
+  hasRouteForOtherMethod: (request: FastifyRequest) => string[],
+) => {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     const allowed = hasRouteForOtherMethod(request);
@@ -78,6 +90,9 @@ export const registerErrorHandling = (app: FastifyInstance, hasRouteForOtherMeth
         headers: { allow: allowed.join(', ') },
       });
     }
-    return sendProblem(reply, { code: 'NOT_FOUND', detail: `No route for ${request.method} ${request.url.split('?')[0]}.` });
+    return sendProblem(reply, {
+      code: 'NOT_FOUND',
+      detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+    });
   });
 };

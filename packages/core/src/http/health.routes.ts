@@ -23,7 +23,10 @@ const withTimeout = async (check: () => Promise<void>): Promise<'ok' | 'down'> =
 };
 
 const ZHealth = z.object({ status: z.literal('ok') });
-const ZReady = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.enum(['ok', 'down'])) });
+const ZReady = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.enum(['ok', 'down'])),
+});
 
 /** `/health`: the process runs. `/ready`: every dependency answers within two seconds. */
 export const healthRoutes = async (app: FastifyInstance, options: { checks: ReadinessChecks }) => {
@@ -34,10 +37,18 @@ export const healthRoutes = async (app: FastifyInstance, options: { checks: Read
   );
   app.get(
     '/ready',
-    { schema: { tags: ['health'], summary: 'Readiness of every dependency', response: { 200: ZReady, 503: ZReady } } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness of every dependency',
+        response: { 200: ZReady, 503: ZReady },
+      },
+    },
     async (_request, reply) => {
       const entries = await Promise.all(
-        Object.entries(options.checks).map(async ([name, check]) => [name, await withTimeout(check)] as const),
+        Object.entries(options.checks).map(
+          async ([name, check]) => [name, await withTimeout(check)] as const,
+        ),
       );
       const checks = Object.fromEntries(entries);
       const isReady = entries.every(([, state]) => state === 'ok');

@@ -22,7 +22,10 @@ export const isDatabaseUnavailable = (error: unknown): boolean => {
     if (typeof current === 'object' && current !== null) {
       const { code, message } = current as { code?: unknown; message?: unknown };
       if (typeof code === 'string' && unavailableCodes.has(code)) return true;
-      if (typeof message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+      if (
+        typeof message === 'string' &&
+        /timeout exceeded when trying to connect|Connection terminated/i.test(message)
+      ) {
         return true;
       }
       current = (current as { cause?: unknown }).cause;

@@ -26,7 +26,11 @@ export const redactedPaths = [
 ];
 
 /** JSON lines for machines; pino-pretty when a person watches a terminal (LOG_FORMAT=auto and a TTY). */
-export const loggerOptions = (level: string, service: string, format: 'auto' | 'json' | 'pretty' = 'json'): LoggerOptions => {
+export const loggerOptions = (
+  level: string,
+  service: string,
+  format: 'auto' | 'json' | 'pretty' = 'json',
+): LoggerOptions => {
   const isPretty = format === 'pretty' || (format === 'auto' && Boolean(process.stdout.isTTY));
   return {
     level,
@@ -34,7 +38,12 @@ export const loggerOptions = (level: string, service: string, format: 'auto' | '
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     ...(isPretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' },
+          },
+        }
       : {}),
   };
 };

@@ -26,7 +26,11 @@ export const pruneExpired = async (db: TenantDatabase, creatorId: string) =>
 
 /** At most one pending prune per creator per hour, scheduled as sign-ins happen. */
 export const schedulePrune = (jobs: JobQueue, creatorId: string) =>
-  jobs.send(pruneExpiredJob, { creatorId }, { singletonKey: creatorId, singletonSeconds: 3600, startAfter: new Date(Date.now() + 3600_000) });
+  jobs.send(
+    pruneExpiredJob,
+    { creatorId },
+    { singletonKey: creatorId, singletonSeconds: 3600, startAfter: new Date(Date.now() + 3600_000) },
+  );
 
 export const registerAuthWorkers = async (jobs: JobQueue, db: TenantDatabase) => {
   await jobs.work(pruneExpiredJob, async ({ creatorId }) => {

@@ -16,7 +16,10 @@ const columns = `id, email, name, password_hash as "passwordHash", last_login_at
 /** Accounts are global (one person, many creators): they are read as the app role, outside any tenant. */
 export const accountsRepository = {
   async getByEmail(tx: Tx, email: string): Promise<AccountRow | null> {
-    const { rows } = await tx.query<AccountRow>(`select ${columns} from accounts where lower(email) = lower($1)`, [email]);
+    const { rows } = await tx.query<AccountRow>(
+      `select ${columns} from accounts where lower(email) = lower($1)`,
+      [email],
+    );
     return rows[0] ?? null;
   },
   async getById(tx: Tx, id: string): Promise<AccountRow | null> {
@@ -25,7 +28,10 @@ export const accountsRepository = {
   },
   async listByIds(tx: Tx, ids: string[]): Promise<AccountRow[]> {
     if (ids.length === 0) return [];
-    const { rows } = await tx.query<AccountRow>(`select ${columns} from accounts where id = any($1::uuid[])`, [ids]);
+    const { rows } = await tx.query<AccountRow>(
+      `select ${columns} from accounts where id = any($1::uuid[])`,
+      [ids],
+    );
     return rows;
   },
   async insert(tx: Tx, input: { email: string; name: string; passwordHash: string }): Promise<AccountRow> {

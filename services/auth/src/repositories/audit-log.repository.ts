@@ -85,9 +85,8 @@ export const auditLogRepository = {
         where actor_id = $1`,
       [actorId],
     );
-    await tx.query(
-      `update audit_log set metadata = metadata - 'email' - 'name' where target_id = $1`,
-      [actorId],
-    );
+    await tx.query(`update audit_log set metadata = metadata - 'email' - 'name' where target_id = $1`, [
+      actorId,
+    ]);
   },
 };

@@ -14,7 +14,9 @@ export const creatorsRepository = {
     return rows[0]!;
   },
   async getCurrent(tx: TenantTx): Promise<CreatorRow | null> {
-    const { rows } = await tx.query<CreatorRow>(`select ${columns} from creators where id = $1`, [tx.creatorId]);
+    const { rows } = await tx.query<CreatorRow>(`select ${columns} from creators where id = $1`, [
+      tx.creatorId,
+    ]);
     return rows[0] ?? null;
   },
   async deleteCurrent(tx: TenantTx): Promise<void> {

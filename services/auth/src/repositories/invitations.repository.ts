@@ -20,7 +20,9 @@ export const invitationsRepository = {
     tx: TenantTx,
     input: { email: string; role: StaffRole; tokenHash: string; invitedBy: string; expiresAt: Date },
   ): Promise<InvitationRow> {
-    await tx.query('delete from team_invitations where lower(email) = lower($1) and accepted_at is null', [input.email]);
+    await tx.query('delete from team_invitations where lower(email) = lower($1) and accepted_at is null', [
+      input.email,
+    ]);
     const { rows } = await tx.query<InvitationRow>(
       `insert into team_invitations (creator_id, email, role, token_hash, invited_by, expires_at)
        values ($1, $2, $3, $4, $5, $6) returning ${columns}`,

@@ -5,7 +5,9 @@ export type MemberCodeRow = { id: string; codeHash: string; attempts: number; ex
 export const memberCodesRepository = {
   /** A new code replaces the unused ones for that email: only the latest code works. */
   async replace(tx: TenantTx, input: { email: string; codeHash: string; expiresAt: Date }): Promise<void> {
-    await tx.query('delete from member_login_codes where lower(email) = lower($1) and consumed_at is null', [input.email]);
+    await tx.query('delete from member_login_codes where lower(email) = lower($1) and consumed_at is null', [
+      input.email,
+    ]);
     await tx.query(
       'insert into member_login_codes (creator_id, email, code_hash, expires_at) values ($1, $2, $3, $4)',
       [tx.creatorId, input.email, input.codeHash, input.expiresAt],

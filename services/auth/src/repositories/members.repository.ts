@@ -10,7 +10,10 @@ export const membersRepository = {
     const { rows } = await tx.query<MemberIdentityRow>(`select ${columns} from members where id = $1`, [id]);
     return rows[0] ?? null;
   },
-  async findOrCreateByEmail(tx: TenantTx, email: string): Promise<{ member: MemberIdentityRow; isNew: boolean }> {
+  async findOrCreateByEmail(
+    tx: TenantTx,
+    email: string,
+  ): Promise<{ member: MemberIdentityRow; isNew: boolean }> {
     const inserted = await tx.query<MemberIdentityRow>(
       `insert into members (creator_id, email) values ($1, $2)
        on conflict (creator_id, lower(email)) where email is not null do nothing
@@ -18,7 +21,10 @@ export const membersRepository = {
       [tx.creatorId, email],
     );
     if (inserted.rows[0]) return { member: inserted.rows[0], isNew: true };
-    const { rows } = await tx.query<MemberIdentityRow>(`select ${columns} from members where lower(email) = lower($1)`, [email]);
+    const { rows } = await tx.query<MemberIdentityRow>(
+      `select ${columns} from members where lower(email) = lower($1)`,
+      [email],
+    );
     return { member: rows[0]!, isNew: false };
   },
   async touchLastSeen(tx: TenantTx, id: string): Promise<void> {

@@ -15,19 +15,29 @@ export const membershipsRepository = {
     return rows[0]!;
   },
   async get(tx: TenantTx, accountId: string): Promise<MembershipRow | null> {
-    const { rows } = await tx.query<MembershipRow>(`select ${columns} from memberships where account_id = $1`, [accountId]);
+    const { rows } = await tx.query<MembershipRow>(
+      `select ${columns} from memberships where account_id = $1`,
+      [accountId],
+    );
     return rows[0] ?? null;
   },
   async list(tx: TenantTx): Promise<MembershipRow[]> {
-    const { rows } = await tx.query<MembershipRow>(`select ${columns} from memberships order by created_at, account_id`);
+    const { rows } = await tx.query<MembershipRow>(
+      `select ${columns} from memberships order by created_at, account_id`,
+    );
     return rows;
   },
   async countOwners(tx: TenantTx): Promise<number> {
-    const { rows } = await tx.query<{ count: number }>(`select count(*)::int as count from memberships where role = 'owner'`);
+    const { rows } = await tx.query<{ count: number }>(
+      `select count(*)::int as count from memberships where role = 'owner'`,
+    );
     return rows[0]?.count ?? 0;
   },
   async updateRole(tx: TenantTx, accountId: string, role: StaffRole): Promise<boolean> {
-    const { rowCount } = await tx.query('update memberships set role = $2 where account_id = $1', [accountId, role]);
+    const { rowCount } = await tx.query('update memberships set role = $2 where account_id = $1', [
+      accountId,
+      role,
+    ]);
     return rowCount > 0;
   },
   async delete(tx: TenantTx, accountId: string): Promise<boolean> {

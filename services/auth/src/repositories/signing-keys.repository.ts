@@ -15,7 +15,9 @@ const columns = `kid, public_jwk as "publicJwk", private_key_ciphertext as "priv
 
 export const signingKeysRepository = {
   async getActive(tx: AppTx): Promise<SigningKeyRow | null> {
-    const { rows } = await tx.query<SigningKeyRow>(`select ${columns} from signing_keys where status = 'active'`);
+    const { rows } = await tx.query<SigningKeyRow>(
+      `select ${columns} from signing_keys where status = 'active'`,
+    );
     return rows[0] ?? null;
   },
   /** Keys whose tokens may still be alive: the active one and those retired less than `graceSeconds` ago. */
@@ -32,7 +34,10 @@ export const signingKeysRepository = {
     await tx.query(`update signing_keys set status = 'retired', retired_at = now() where status = 'active'`);
   },
   /** Returns false when another process inserted the active key first (unique partial index). */
-  async insertActive(tx: AppTx, input: { kid: string; publicJwk: JWK; privateKeyCiphertext: string }): Promise<boolean> {
+  async insertActive(
+    tx: AppTx,
+    input: { kid: string; publicJwk: JWK; privateKeyCiphertext: string },
+  ): Promise<boolean> {
     const { rowCount } = await tx.query(
       `insert into signing_keys (kid, public_jwk, private_key_ciphertext, status) values ($1, $2, $3, 'active')
        on conflict do nothing`,

@@ -1,7 +1,7 @@
+import { ZAuditQuery, ZAuditResponse } from '@companero/contracts/auth/audit';
 import { staffContext } from '@companero/core/auth/auth.plugin';
 import type { HttpApp } from '@companero/core/http/create-http-app';
 import { problemResponses } from '@companero/core/http/problem-responses';
-import { ZAuditQuery, ZAuditResponse } from '@companero/contracts/auth/audit';
 import type { AuthServices } from '../auth-services';
 
 export const auditRoutes = async (app: HttpApp, { services }: { services: AuthServices }) => {

@@ -1,6 +1,3 @@
-import { signedInContext, staffContext } from '@companero/core/auth/auth.plugin';
-import type { HttpApp } from '@companero/core/http/create-http-app';
-import { problemResponses } from '@companero/core/http/problem-responses';
 import {
   ZLoginRequest,
   ZLoginResponse,
@@ -11,11 +8,17 @@ import {
 } from '@companero/contracts/auth/login';
 import { ZRegisterRequest, ZRegisterResponse } from '@companero/contracts/auth/register';
 import { ZStaffRole, ZTokenPair } from '@companero/contracts/auth/session';
+import { signedInContext, staffContext } from '@companero/core/auth/auth.plugin';
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import { problemResponses } from '@companero/core/http/problem-responses';
 import { z } from 'zod';
 import type { AuthServices } from '../auth-services';
 import { requestMeta } from './request-meta';
 
-export const authRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }: { services: AuthServices; loginPerIpPerMinute: number }) => {
+export const authRoutes = async (
+  app: HttpApp,
+  { services, loginPerIpPerMinute }: { services: AuthServices; loginPerIpPerMinute: number },
+) => {
   const tags = ['auth'];
   const sensitive = { rateLimit: { max: loginPerIpPerMinute, timeWindow: 60_000 } };
 
@@ -30,7 +33,8 @@ export const authRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }
         response: { 201: ZRegisterResponse, ...problemResponses(400, 409, 422, 429) },
       },
     },
-    async (request, reply) => reply.code(201).send(await services.accounts.register(request.body, requestMeta(request))),
+    async (request, reply) =>
+      reply.code(201).send(await services.accounts.register(request.body, requestMeta(request))),
   );
 
   app.post(
@@ -89,7 +93,10 @@ export const authRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }
         summary: 'Tokens for another creator this account belongs to',
         security: [{ bearerAuth: [] }],
         body: ZSwitchRequest,
-        response: { 200: ZTokenPair.extend({ creatorId: z.uuid(), role: ZStaffRole }), ...problemResponses(401, 403, 404, 422) },
+        response: {
+          200: ZTokenPair.extend({ creatorId: z.uuid(), role: ZStaffRole }),
+          ...problemResponses(401, 403, 404, 422),
+        },
       },
     },
     async (request) => services.accounts.switchCreator(staffContext(request), request.body.creatorId),

@@ -1,15 +1,18 @@
-import type { HttpApp } from '@companero/core/http/create-http-app';
-import { problemResponses } from '@companero/core/http/problem-responses';
 import {
   ZMemberCodeRequest,
   ZMemberCodeResponse,
   ZMemberVerifyRequest,
   ZMemberVerifyResponse,
 } from '@companero/contracts/auth/member-sign-in';
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import { problemResponses } from '@companero/core/http/problem-responses';
 import type { AuthServices } from '../auth-services';
 import { requestMeta } from './request-meta';
 
-export const memberAuthRoutes = async (app: HttpApp, { services, codesPerIpPerMinute }: { services: AuthServices; codesPerIpPerMinute: number }) => {
+export const memberAuthRoutes = async (
+  app: HttpApp,
+  { services, codesPerIpPerMinute }: { services: AuthServices; codesPerIpPerMinute: number },
+) => {
   const tags = ['member sign-in'];
   const limit = { rateLimit: { max: codesPerIpPerMinute, timeWindow: 60_000 } };
 
@@ -24,7 +27,8 @@ export const memberAuthRoutes = async (app: HttpApp, { services, codesPerIpPerMi
         response: { 202: ZMemberCodeResponse, ...problemResponses(404, 422, 429) },
       },
     },
-    async (request, reply) => reply.code(202).send(await services.memberAuth.requestCode(request.body, requestMeta(request))),
+    async (request, reply) =>
+      reply.code(202).send(await services.memberAuth.requestCode(request.body, requestMeta(request))),
   );
 
   app.post(

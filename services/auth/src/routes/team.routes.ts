@@ -1,6 +1,3 @@
-import { staffContext } from '@companero/core/auth/auth.plugin';
-import type { HttpApp } from '@companero/core/http/create-http-app';
-import { problemResponses } from '@companero/core/http/problem-responses';
 import {
   ZAcceptInvitationRequest,
   ZAcceptInvitationResponse,
@@ -11,11 +8,17 @@ import {
   ZTeammateParams,
   ZTeamResponse,
 } from '@companero/contracts/auth/team';
+import { staffContext } from '@companero/core/auth/auth.plugin';
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import { problemResponses } from '@companero/core/http/problem-responses';
 import { z } from 'zod';
 import type { AuthServices } from '../auth-services';
 import { requestMeta } from './request-meta';
 
-export const teamRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }: { services: AuthServices; loginPerIpPerMinute: number }) => {
+export const teamRoutes = async (
+  app: HttpApp,
+  { services, loginPerIpPerMinute }: { services: AuthServices; loginPerIpPerMinute: number },
+) => {
   const tags = ['team'];
   const security = [{ bearerAuth: [] }];
 
@@ -23,7 +26,12 @@ export const teamRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }
     '/team',
     {
       preHandler: app.requireStaff('viewer'),
-      schema: { tags, summary: 'The team and its pending invitations', security, response: { 200: ZTeamResponse, ...problemResponses(401, 403) } },
+      schema: {
+        tags,
+        summary: 'The team and its pending invitations',
+        security,
+        response: { 200: ZTeamResponse, ...problemResponses(401, 403) },
+      },
     },
     async (request) => services.team.list(staffContext(request)),
   );
@@ -40,7 +48,8 @@ export const teamRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }
         response: { 201: ZInviteResponse, ...problemResponses(401, 403, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await services.team.invite(staffContext(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await services.team.invite(staffContext(request), request.body)),
   );
 
   app.patch(
@@ -56,7 +65,8 @@ export const teamRoutes = async (app: HttpApp, { services, loginPerIpPerMinute }
         response: { 200: ZTeammate, ...problemResponses(401, 403, 404, 409, 422) },
       },
     },
-    async (request) => services.team.changeRole(staffContext(request), request.params.accountId, request.body.role),
+    async (request) =>
+      services.team.changeRole(staffContext(request), request.params.accountId, request.body.role),
   );
 
   app.delete(

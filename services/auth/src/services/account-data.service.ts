@@ -1,7 +1,7 @@
+import type { TAccountExport } from '@companero/contracts/auth/account-data';
 import type { StaffContext } from '@companero/core/auth/request-context';
 import { AppError } from '@companero/core/errors/app-error';
 import { type TenantDatabase, withAppRole, withTenant } from '@companero/db/tenant';
-import type { TAccountExport } from '@companero/contracts/auth/account-data';
 import { accountsRepository } from '../repositories/accounts.repository';
 import { auditLogRepository } from '../repositories/audit-log.repository';
 import { creatorsRepository } from '../repositories/creators.repository';
@@ -14,7 +14,11 @@ import type { PasswordService } from './password.service';
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
 
 /** GDPR for team accounts: a copy of everything stored about the account, and erasure of it. */
-export const createAccountDataService = (deps: { db: TenantDatabase; audit: AuditService; passwords: PasswordService }) => {
+export const createAccountDataService = (deps: {
+  db: TenantDatabase;
+  audit: AuditService;
+  passwords: PasswordService;
+}) => {
   const listMemberships = (accountId: string) =>
     withAppRole(deps.db, (tx) => membershipsRepository.listForAccount(tx), { accountId });
 
@@ -34,7 +38,11 @@ export const createAccountDataService = (deps: { db: TenantDatabase; audit: Audi
         ),
       );
       await withTenant(deps.db, ctx.creatorId, (tx) =>
-        deps.audit.record(tx, ctx, { action: 'account.exported', targetType: 'account', targetId: account.id }),
+        deps.audit.record(tx, ctx, {
+          action: 'account.exported',
+          targetType: 'account',
+          targetId: account.id,
+        }),
       );
       return {
         exportedAt: new Date().toISOString(),
@@ -45,7 +53,12 @@ export const createAccountDataService = (deps: { db: TenantDatabase; audit: Audi
           createdAt: iso(account.createdAt)!,
           lastLoginAt: iso(account.lastLoginAt),
         },
-        memberships: memberships.map((row) => ({ creatorId: row.creatorId, creatorName: row.creatorName, role: row.role, since: iso(row.createdAt)! })),
+        memberships: memberships.map((row) => ({
+          creatorId: row.creatorId,
+          creatorName: row.creatorName,
+          role: row.role,
+          since: iso(row.createdAt)!,
+        })),
         sessions: perCreator.flatMap(({ creatorId, sessions }) =>
           sessions.map((session) => ({
             creatorId,
@@ -69,7 +82,12 @@ export const createAccountDataService = (deps: { db: TenantDatabase; audit: Audi
           })),
         ),
         invitationsSent: perCreator.flatMap(({ creatorId, invitations }) =>
-          invitations.map((invitation) => ({ creatorId, email: invitation.email, role: invitation.role, createdAt: iso(invitation.createdAt)! })),
+          invitations.map((invitation) => ({
+            creatorId,
+            email: invitation.email,
+            role: invitation.role,
+            createdAt: iso(invitation.createdAt)!,
+          })),
         ),
       };
     },
@@ -93,7 +111,12 @@ export const createAccountDataService = (deps: { db: TenantDatabase; audit: Audi
             const team = await membershipsRepository.list(tx);
             const others = team.filter((row) => row.accountId !== account.id);
             const isOnlyOwner = membership.role === 'owner' && !others.some((row) => row.role === 'owner');
-            return { creatorId: membership.creatorId, creatorName: membership.creatorName, deleteCreator: others.length === 0, blocks: isOnlyOwner && others.length > 0 };
+            return {
+              creatorId: membership.creatorId,
+              creatorName: membership.creatorName,
+              deleteCreator: others.length === 0,
+              blocks: isOnlyOwner && others.length > 0,
+            };
           }),
         ),
       );
@@ -115,13 +138,22 @@ export const createAccountDataService = (deps: { db: TenantDatabase; audit: Audi
           await membershipsRepository.delete(tx, account.id);
           await deps.audit.record(
             tx,
-            { ...ctx, creatorId: plan.creatorId, actor: { type: 'anonymous' }, ip: undefined, userAgent: undefined },
+            {
+              ...ctx,
+              creatorId: plan.creatorId,
+              actor: { type: 'anonymous' },
+              ip: undefined,
+              userAgent: undefined,
+            },
             { action: 'account.erased', targetType: 'account' },
           );
         });
       }
       await withAppRole(deps.db, (tx) => accountsRepository.delete(tx, account.id));
-      return { status: 'erased' as const, deletedCreators: plans.filter((plan) => plan.deleteCreator).map((plan) => plan.creatorId) };
+      return {
+        status: 'erased' as const,
+        deletedCreators: plans.filter((plan) => plan.deleteCreator).map((plan) => plan.creatorId),
+      };
     },
   };
 };

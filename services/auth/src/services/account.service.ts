@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { TRegisterRequest } from '@companero/contracts/auth/register';
 import type { StaffContext } from '@companero/core/auth/request-context';
 import type { RateLimiter } from '@companero/core/cache/cache.types';
 import { globalKey } from '@companero/core/cache/tenant-key';
 import { AppError, notFound } from '@companero/core/errors/app-error';
 import { type TenantDatabase, withAppRole, withTenant } from '@companero/db/tenant';
-import type { TRegisterRequest } from '@companero/contracts/auth/register';
 import { type AccountRow, accountsRepository } from '../repositories/accounts.repository';
 import { creatorsRepository } from '../repositories/creators.repository';
 import { type AccountMembershipRow, membershipsRepository } from '../repositories/memberships.repository';
@@ -52,7 +52,9 @@ export const slugify = (name: string): string =>
 
 const isUniqueViolation = (error: unknown, constraint: string) =>
   (error as { code?: string }).code === '23505' &&
-  String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint);
+  String(
+    (error as { constraint?: string; message?: string }).constraint ?? (error as Error).message,
+  ).includes(constraint);
 
 const loginThrottleKey = (email: string) =>
   globalKey('login_account', createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32));
@@ -62,18 +64,23 @@ export const createAccountService = (deps: AccountServiceDeps) => {
     withAppRole(deps.db, (tx) => membershipsRepository.listForAccount(tx), { accountId });
 
   const isSlugTaken = (slug: string) =>
-    withAppRole(deps.db, async (tx) => (await creatorsRepository.getBySlug(tx, slug)) !== null, { creatorSlug: slug });
+    withAppRole(deps.db, async (tx) => (await creatorsRepository.getBySlug(tx, slug)) !== null, {
+      creatorSlug: slug,
+    });
 
   const chooseSlug = async (input: TRegisterRequest): Promise<string> => {
     if (input.creatorSlug) {
       if (await isSlugTaken(input.creatorSlug)) {
-        throw new AppError('CONFLICT', { message: `The creator handle "${input.creatorSlug}" is taken. Choose another.` });
+        throw new AppError('CONFLICT', {
+          message: `The creator handle "${input.creatorSlug}" is taken. Choose another.`,
+        });
       }
       return input.creatorSlug;
     }
     const base = slugify(input.creatorName);
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const candidate = attempt === 0 ? base : `${base}-${randomUUID().slice(0, 4 + Math.floor(attempt / 5))}`;
+      const candidate =
+        attempt === 0 ? base : `${base}-${randomUUID().slice(0, 4 + Math.floor(attempt / 5))}`;
       if (!(await isSlugTaken(candidate))) return candidate;
     }
     throw new AppError('CONFLICT', { message: 'Could not find a free creator handle; pass creatorSlug.' });
@@ -94,16 +101,32 @@ export const createAccountService = (deps: AccountServiceDeps) => {
       const creatorId = randomUUID();
       try {
         return await withTenant(deps.db, creatorId, async (tx) => {
-          const account = await accountsRepository.insert(tx, { email: input.email, name: input.name, passwordHash });
+          const account = await accountsRepository.insert(tx, {
+            email: input.email,
+            name: input.name,
+            passwordHash,
+          });
           const creator = await creatorsRepository.insert(tx, {
             name: input.creatorName,
             slug,
             timezone: input.timezone ?? 'UTC',
           });
           await membershipsRepository.insert(tx, { accountId: account.id, role: 'owner' });
-          const ctx = { ...meta, creatorId, actor: { type: 'account' as const, id: account.id, role: 'owner' as const } };
-          await deps.audit.record(tx, ctx, { action: 'account.registered', targetType: 'creator', targetId: creatorId });
-          const tokens = await deps.sessions.issue(tx, { type: 'account', id: account.id, role: 'owner' }, meta);
+          const ctx = {
+            ...meta,
+            creatorId,
+            actor: { type: 'account' as const, id: account.id, role: 'owner' as const },
+          };
+          await deps.audit.record(tx, ctx, {
+            action: 'account.registered',
+            targetType: 'creator',
+            targetId: creatorId,
+          });
+          const tokens = await deps.sessions.issue(
+            tx,
+            { type: 'account', id: account.id, role: 'owner' },
+            meta,
+          );
           return {
             account: toAccountView(account),
             creator: { id: creator.id, name: creator.name, slug: creator.slug },
@@ -112,10 +135,14 @@ export const createAccountService = (deps: AccountServiceDeps) => {
         });
       } catch (error) {
         if (isUniqueViolation(error, 'accounts_email_key')) {
-          throw new AppError('EMAIL_TAKEN', { message: 'An account with this email already exists. Sign in instead.' });
+          throw new AppError('EMAIL_TAKEN', {
+            message: 'An account with this email already exists. Sign in instead.',
+          });
         }
         if (isUniqueViolation(error, 'creators_slug_key')) {
-          throw new AppError('CONFLICT', { message: `The creator handle "${slug}" was just taken. Try again.` });
+          throw new AppError('CONFLICT', {
+            message: `The creator handle "${slug}" was just taken. Try again.`,
+          });
         }
         throw error;
       }
@@ -127,7 +154,10 @@ export const createAccountService = (deps: AccountServiceDeps) => {
      */
     async login(input: { email: string; password: string; creatorId?: string }, meta: RequestMeta) {
       const throttleKey = loginThrottleKey(input.email);
-      const decision = await deps.rateLimiter.consume(throttleKey, { limit: deps.loginAttemptsPerAccount, windowMs: loginWindowMs });
+      const decision = await deps.rateLimiter.consume(throttleKey, {
+        limit: deps.loginAttemptsPerAccount,
+        windowMs: loginWindowMs,
+      });
       if (!decision.allowed) {
         throw new AppError('RATE_LIMITED', {
           message: 'Too many sign-in attempts for this account. Try again later.',
@@ -153,8 +183,16 @@ export const createAccountService = (deps: AccountServiceDeps) => {
       }
       const tokens = await withTenant(deps.db, chosen.creatorId, async (tx) => {
         await accountsRepository.touchLastLogin(tx, account.id);
-        const ctx = { ...meta, creatorId: chosen.creatorId, actor: { type: 'account' as const, id: account.id, role: chosen.role } };
-        await deps.audit.record(tx, ctx, { action: 'auth.login', targetType: 'account', targetId: account.id });
+        const ctx = {
+          ...meta,
+          creatorId: chosen.creatorId,
+          actor: { type: 'account' as const, id: account.id, role: chosen.role },
+        };
+        await deps.audit.record(tx, ctx, {
+          action: 'auth.login',
+          targetType: 'account',
+          targetId: account.id,
+        });
         return deps.sessions.issue(tx, { type: 'account', id: account.id, role: chosen.role }, meta);
       });
       await deps.afterSignIn?.(chosen.creatorId).catch(() => {});
@@ -164,7 +202,10 @@ export const createAccountService = (deps: AccountServiceDeps) => {
     async me(ctx: StaffContext) {
       const account = await withAppRole(deps.db, (tx) => accountsRepository.getById(tx, ctx.actor.id));
       if (!account) throw new AppError('INVALID_TOKEN', { message: 'This account no longer exists.' });
-      return { account: toAccountView(account), memberships: (await memberships(account.id)).map(toMembershipView) };
+      return {
+        account: toAccountView(account),
+        memberships: (await memberships(account.id)).map(toMembershipView),
+      };
     },
 
     /** Tokens for another creator the same account belongs to. */
@@ -172,9 +213,22 @@ export const createAccountService = (deps: AccountServiceDeps) => {
       return withTenant(deps.db, targetCreatorId, async (tx) => {
         const membership = await membershipsRepository.get(tx, ctx.actor.id);
         if (!membership) throw notFound('creator');
-        const targetCtx = { ...ctx, creatorId: targetCreatorId, actor: { ...ctx.actor, role: membership.role } };
-        await deps.audit.record(tx, targetCtx, { action: 'auth.switch', targetType: 'creator', targetId: targetCreatorId, metadata: { from: ctx.creatorId } });
-        const tokens = await deps.sessions.issue(tx, { type: 'account', id: ctx.actor.id, role: membership.role }, ctx);
+        const targetCtx = {
+          ...ctx,
+          creatorId: targetCreatorId,
+          actor: { ...ctx.actor, role: membership.role },
+        };
+        await deps.audit.record(tx, targetCtx, {
+          action: 'auth.switch',
+          targetType: 'creator',
+          targetId: targetCreatorId,
+          metadata: { from: ctx.creatorId },
+        });
+        const tokens = await deps.sessions.issue(
+          tx,
+          { type: 'account', id: ctx.actor.id, role: membership.role },
+          ctx,
+        );
         return { ...tokens, creatorId: targetCreatorId, role: membership.role };
       });
     },

@@ -1,12 +1,18 @@
 import type { RequestContext } from '@companero/core/auth/request-context';
 import { AppError } from '@companero/core/errors/app-error';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
-import { type AuditActorType, type AuditEntryRow, auditLogRepository } from '../repositories/audit-log.repository';
+import {
+  type AuditActorType,
+  type AuditEntryRow,
+  auditLogRepository,
+} from '../repositories/audit-log.repository';
 
 export type RequestMeta = { requestId: string; ip?: string; userAgent?: string };
 
 const actorOf = (ctx: RequestContext): { actorType: AuditActorType; actorId: string | null } =>
-  ctx.actor.type === 'anonymous' ? { actorType: 'anonymous', actorId: null } : { actorType: ctx.actor.type, actorId: ctx.actor.id };
+  ctx.actor.type === 'anonymous'
+    ? { actorType: 'anonymous', actorId: null }
+    : { actorType: ctx.actor.type, actorId: ctx.actor.id };
 
 const encodeCursor = (row: AuditEntryRow) =>
   Buffer.from(`${new Date(row.createdAt).toISOString()}|${row.id}`).toString('base64url');
@@ -14,7 +20,10 @@ const encodeCursor = (row: AuditEntryRow) =>
 const decodeCursor = (cursor: string) => {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError('VALIDATION_FAILED', { message: 'The cursor is not valid.', errors: [{ path: 'query.cursor', message: 'Invalid cursor' }] });
+    throw new AppError('VALIDATION_FAILED', {
+      message: 'The cursor is not valid.',
+      errors: [{ path: 'query.cursor', message: 'Invalid cursor' }],
+    });
   }
   return { createdAt, id };
 };

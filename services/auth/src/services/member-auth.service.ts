@@ -26,10 +26,13 @@ export type MemberAuthServiceDeps = {
  */
 export const createMemberAuthService = (deps: MemberAuthServiceDeps) => {
   const maxAttempts = deps.maxAttempts ?? 5;
-  const codeMac = (creatorId: string, email: string, code: string) => deps.secretBox.mac(`${creatorId}:${email.toLowerCase()}:${code}`);
+  const codeMac = (creatorId: string, email: string, code: string) =>
+    deps.secretBox.mac(`${creatorId}:${email.toLowerCase()}:${code}`);
 
   const findCreator = async (slug: string) => {
-    const creator = await withAppRole(deps.db, (tx) => creatorsRepository.getBySlug(tx, slug), { creatorSlug: slug });
+    const creator = await withAppRole(deps.db, (tx) => creatorsRepository.getBySlug(tx, slug), {
+      creatorSlug: slug,
+    });
     if (!creator) throw notFound('creator');
     return creator;
   };
@@ -44,7 +47,11 @@ export const createMemberAuthService = (deps: MemberAuthServiceDeps) => {
           codeHash: codeMac(creator.id, input.email, code),
           expiresAt: new Date(Date.now() + deps.codeTtlSeconds * 1000),
         });
-        await deps.audit.record(tx, { ...meta, creatorId: creator.id, actor: { type: 'anonymous' } }, { action: 'member.code_requested' });
+        await deps.audit.record(
+          tx,
+          { ...meta, creatorId: creator.id, actor: { type: 'anonymous' } },
+          { action: 'member.code_requested' },
+        );
       });
       const minutes = Math.round(deps.codeTtlSeconds / 60);
       await deps.mailer.send(
@@ -73,12 +80,25 @@ export const createMemberAuthService = (deps: MemberAuthServiceDeps) => {
         const { member, isNew } = await membersRepository.findOrCreateByEmail(tx, input.email);
         await membersRepository.touchLastSeen(tx, member.id);
         const ctx = { ...meta, creatorId: creator.id, actor: { type: 'member' as const, id: member.id } };
-        await deps.audit.record(tx, ctx, { action: 'member.signed_in', targetType: 'member', targetId: member.id, metadata: { isNew } });
+        await deps.audit.record(tx, ctx, {
+          action: 'member.signed_in',
+          targetType: 'member',
+          targetId: member.id,
+          metadata: { isNew },
+        });
         const tokens = await deps.sessions.issue(tx, { type: 'member', id: member.id }, meta);
-        return { kind: 'ok' as const, result: { ...tokens, member: { id: member.id, email: member.email, name: member.name, creatorId: creator.id } } };
+        return {
+          kind: 'ok' as const,
+          result: {
+            ...tokens,
+            member: { id: member.id, email: member.email, name: member.name, creatorId: creator.id },
+          },
+        };
       });
       if (outcome.kind === 'invalid') {
-        throw new AppError('INVALID_CODE', { message: 'The code is wrong or has expired. Ask for a new one.' });
+        throw new AppError('INVALID_CODE', {
+          message: 'The code is wrong or has expired. Ask for a new one.',
+        });
       }
       return outcome.result;
     },

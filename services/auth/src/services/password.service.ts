@@ -38,13 +38,19 @@ export const createPasswordService = () => {
     /** Length plus zxcvbn's guessability score, with the user's own email and name as known words. */
     assess(password: string, userInputs: string[]): PasswordAssessment {
       const reasons: string[] = [];
-      if (password.length < minimumPasswordLength) reasons.push(`Use at least ${minimumPasswordLength} characters.`);
-      const result = zxcvbn(password.slice(0, 128), userInputs.flatMap((input) => input.toLowerCase().split(/[@.\s]+/)).filter(Boolean));
+      if (password.length < minimumPasswordLength)
+        reasons.push(`Use at least ${minimumPasswordLength} characters.`);
+      const result = zxcvbn(
+        password.slice(0, 128),
+        userInputs.flatMap((input) => input.toLowerCase().split(/[@.\s]+/)).filter(Boolean),
+      );
       if (result.score < 3) {
         if (result.feedback.warning) reasons.push(result.feedback.warning);
         reasons.push(...result.feedback.suggestions);
         if (reasons.length === 0 || (reasons.length === 1 && password.length < minimumPasswordLength)) {
-          reasons.push('This password is easy to guess. Add more words or characters that are not common patterns.');
+          reasons.push(
+            'This password is easy to guess. Add more words or characters that are not common patterns.',
+          );
         }
       }
       return { isStrongEnough: reasons.length === 0, reasons: [...new Set(reasons)] };

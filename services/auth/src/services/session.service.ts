@@ -2,19 +2,22 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { StaffRole } from '@companero/core/auth/roles';
 import { AppError } from '@companero/core/errors/app-error';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
-import { membershipsRepository } from '../repositories/memberships.repository';
 import { membersRepository } from '../repositories/members.repository';
+import { membershipsRepository } from '../repositories/memberships.repository';
 import { refreshTokensRepository } from '../repositories/refresh-tokens.repository';
 import type { AuditService, RequestMeta } from './audit.service';
 import type { SigningKeyService } from './signing-keys.service';
 
-export type SessionSubject = { type: 'account'; id: string; role: StaffRole } | { type: 'member'; id: string };
+export type SessionSubject =
+  | { type: 'account'; id: string; role: StaffRole }
+  | { type: 'member'; id: string };
 
 export type TokenPair = { accessToken: string; refreshToken: string; expiresIn: number; tokenType: 'Bearer' };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export const hashRefreshToken = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url');
 
 /**
  * Refresh tokens are opaque: `<creatorId>.<256 random bits>`. The creator prefix lets a refresh find its row
@@ -106,15 +109,27 @@ export const createSessionService = (deps: SessionServiceDeps) => {
             await refreshTokensRepository.revokeFamily(tx, row.familyId);
             return { kind: 'invalid' as const };
           }
-          return { kind: 'ok' as const, tokens: await issue(tx, { type: 'account', id: row.accountId!, role: membership.role }, meta, row.familyId) };
+          return {
+            kind: 'ok' as const,
+            tokens: await issue(
+              tx,
+              { type: 'account', id: row.accountId!, role: membership.role },
+              meta,
+              row.familyId,
+            ),
+          };
         }
         const member = await membersRepository.getById(tx, row.memberId!);
         if (!member) return { kind: 'invalid' as const };
-        return { kind: 'ok' as const, tokens: await issue(tx, { type: 'member', id: member.id }, meta, row.familyId) };
+        return {
+          kind: 'ok' as const,
+          tokens: await issue(tx, { type: 'member', id: member.id }, meta, row.familyId),
+        };
       });
       if (outcome.kind === 'reused') {
         throw new AppError('REFRESH_TOKEN_REUSED', {
-          message: 'This refresh token was already used. Every session descended from it has been signed out.',
+          message:
+            'This refresh token was already used. Every session descended from it has been signed out.',
         });
       }
       if (outcome.kind === 'invalid') {
@@ -124,7 +139,10 @@ export const createSessionService = (deps: SessionServiceDeps) => {
     },
 
     /** Signs out the session the refresh token belongs to (its whole family). Unknown tokens are a no-op. */
-    async logout(refreshToken: string, ctx: { creatorId: string; accountOrMemberId: string } & RequestMeta): Promise<void> {
+    async logout(
+      refreshToken: string,
+      ctx: { creatorId: string; accountOrMemberId: string } & RequestMeta,
+    ): Promise<void> {
       const { creatorId } = parseRefreshToken(refreshToken);
       if (creatorId !== ctx.creatorId) return;
       await withTenant(deps.db, creatorId, async (tx) => {

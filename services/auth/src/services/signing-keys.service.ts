@@ -1,8 +1,8 @@
 import type { SecretBox } from '@companero/core/crypto/secret-box';
 import { type AppTx, type TenantDatabase, withAppRole } from '@companero/db/tenant';
 import {
-  calculateJwkThumbprint,
   type CryptoKey,
+  calculateJwkThumbprint,
   exportJWK,
   exportPKCS8,
   generateKeyPair,
@@ -41,7 +41,10 @@ export const createSigningKeyService = (deps: SigningKeyServiceDeps) => {
   let jwks: { value: JSONWebKeySet; loadedAt: number } | undefined;
 
   const generate = async () => {
-    const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    const { publicKey, privateKey } = await generateKeyPair('RS256', {
+      modulusLength: 2048,
+      extractable: true,
+    });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     return {
@@ -59,7 +62,11 @@ export const createSigningKeyService = (deps: SigningKeyServiceDeps) => {
   const loadActive = async () => {
     const row = await withAppRole(deps.db, (tx) => signingKeysRepository.getActive(tx));
     if (!row) throw new Error('No active signing key: the auth service has not been started once.');
-    active = { kid: row.kid, key: await importPKCS8(deps.secretBox.decrypt(row.privateKeyCiphertext), 'RS256'), loadedAt: Date.now() };
+    active = {
+      kid: row.kid,
+      key: await importPKCS8(deps.secretBox.decrypt(row.privateKeyCiphertext), 'RS256'),
+      loadedAt: Date.now(),
+    };
     return active;
   };
 

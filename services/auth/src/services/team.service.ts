@@ -37,27 +37,50 @@ const toInvitationView = (row: InvitationRow) => ({
 const assertMayManage = (ctx: StaffContext, target: MembershipRow | null, newRole?: StaffRole) => {
   // Only an owner hands out or takes away ownership.
   const touchesOwnership = target?.role === 'owner' || newRole === 'owner';
-  if (touchesOwnership && ctx.actor.role !== 'owner') throw forbidden('Only an owner can grant, change or remove the owner role.');
-  if (!hasRoleAtLeast(ctx.actor.role, 'admin')) throw forbidden('Managing the team needs the admin role or higher.');
+  if (touchesOwnership && ctx.actor.role !== 'owner')
+    throw forbidden('Only an owner can grant, change or remove the owner role.');
+  if (!hasRoleAtLeast(ctx.actor.role, 'admin'))
+    throw forbidden('Managing the team needs the admin role or higher.');
 };
 
 export const createTeamService = (deps: TeamServiceDeps) => {
   const invitationTtlSeconds = deps.invitationTtlSeconds ?? 7 * 24 * 3600;
 
   const teammateView = async (rows: MembershipRow[]) => {
-    const accounts = await withAppRole(deps.db, (tx) => accountsRepository.listByIds(tx, rows.map((row) => row.accountId)));
+    const accounts = await withAppRole(deps.db, (tx) =>
+      accountsRepository.listByIds(
+        tx,
+        rows.map((row) => row.accountId),
+      ),
+    );
     const byId = new Map(accounts.map((account) => [account.id, account]));
     return rows.flatMap((row) => {
       const account = byId.get(row.accountId);
       return account
-        ? [{ accountId: row.accountId, email: account.email, name: account.name, role: row.role, joinedAt: new Date(row.createdAt).toISOString() }]
+        ? [
+            {
+              accountId: row.accountId,
+              email: account.email,
+              name: account.name,
+              role: row.role,
+              joinedAt: new Date(row.createdAt).toISOString(),
+            },
+          ]
         : [];
     });
   };
 
   /** Refuses a change that would leave the creator with no owner. */
-  const assertKeepsAnOwner = async (tx: Parameters<typeof membershipsRepository.countOwners>[0], target: MembershipRow, newRole: StaffRole | null) => {
-    if (target.role === 'owner' && newRole !== 'owner' && (await membershipsRepository.countOwners(tx)) <= 1) {
+  const assertKeepsAnOwner = async (
+    tx: Parameters<typeof membershipsRepository.countOwners>[0],
+    target: MembershipRow,
+    newRole: StaffRole | null,
+  ) => {
+    if (
+      target.role === 'owner' &&
+      newRole !== 'owner' &&
+      (await membershipsRepository.countOwners(tx)) <= 1
+    ) {
       throw new AppError('LAST_OWNER', { message: 'This is the only owner. Make someone else owner first.' });
     }
   };
@@ -80,8 +103,16 @@ export const createTeamService = (deps: TeamServiceDeps) => {
           if (await membershipsRepository.get(tx, account.id)) {
             throw new AppError('CONFLICT', { message: `${input.email} is already on the team.` });
           }
-          const inserted = await membershipsRepository.insert(tx, { accountId: account.id, role: input.role });
-          await deps.audit.record(tx, ctx, { action: 'team.member_added', targetType: 'account', targetId: account.id, metadata: { role: input.role } });
+          const inserted = await membershipsRepository.insert(tx, {
+            accountId: account.id,
+            role: input.role,
+          });
+          await deps.audit.record(tx, ctx, {
+            action: 'team.member_added',
+            targetType: 'account',
+            targetId: account.id,
+            metadata: { role: input.role },
+          });
           return inserted;
         });
         const [teammate] = await teammateView([row]);
@@ -96,8 +127,16 @@ export const createTeamService = (deps: TeamServiceDeps) => {
           invitedBy: ctx.actor.id,
           expiresAt: new Date(Date.now() + invitationTtlSeconds * 1000),
         });
-        await deps.audit.record(tx, ctx, { action: 'team.invited', targetType: 'invitation', targetId: created.id, metadata: { role: input.role } });
-        return { invitation: created, creatorName: (await creatorsRepository.getCurrent(tx))?.name ?? 'a creator' };
+        await deps.audit.record(tx, ctx, {
+          action: 'team.invited',
+          targetType: 'invitation',
+          targetId: created.id,
+          metadata: { role: input.role },
+        });
+        return {
+          invitation: created,
+          creatorName: (await creatorsRepository.getCurrent(tx))?.name ?? 'a creator',
+        };
       });
       await deps.mailer.send(
         {
@@ -122,7 +161,12 @@ export const createTeamService = (deps: TeamServiceDeps) => {
         assertMayManage(ctx, target, role);
         await assertKeepsAnOwner(tx, target, role);
         await membershipsRepository.updateRole(tx, accountId, role);
-        await deps.audit.record(tx, ctx, { action: 'team.role_changed', targetType: 'account', targetId: accountId, metadata: { from: target.role, to: role } });
+        await deps.audit.record(tx, ctx, {
+          action: 'team.role_changed',
+          targetType: 'account',
+          targetId: accountId,
+          metadata: { from: target.role, to: role },
+        });
         return { ...target, role };
       });
       const [teammate] = await teammateView([row]);
@@ -138,7 +182,12 @@ export const createTeamService = (deps: TeamServiceDeps) => {
         await assertKeepsAnOwner(tx, target, null);
         await refreshTokensRepository.revokeForAccount(tx, accountId);
         await membershipsRepository.delete(tx, accountId);
-        await deps.audit.record(tx, ctx, { action: 'team.member_removed', targetType: 'account', targetId: accountId, metadata: { role: target.role } });
+        await deps.audit.record(tx, ctx, {
+          action: 'team.member_removed',
+          targetType: 'account',
+          targetId: accountId,
+          metadata: { role: target.role },
+        });
       });
     },
 
@@ -148,25 +197,38 @@ export const createTeamService = (deps: TeamServiceDeps) => {
      */
     async acceptInvitation(input: { token: string; name?: string; password?: string }, meta: RequestMeta) {
       const [creatorId] = input.token.split('.');
-      if (!creatorId || !uuidPattern.test(creatorId)) throw new AppError('INVALID_TOKEN', { message: 'The invitation is not valid.' });
+      if (!creatorId || !uuidPattern.test(creatorId))
+        throw new AppError('INVALID_TOKEN', { message: 'The invitation is not valid.' });
       const invitation = await withTenant(deps.db, creatorId, (tx) =>
         invitationsRepository.getPendingByHashForUpdate(tx, hashToken(input.token)),
       );
       if (!invitation || new Date(invitation.expiresAt).getTime() <= Date.now()) {
-        throw new AppError('INVALID_TOKEN', { message: 'The invitation is not valid, was already used, or has expired.' });
+        throw new AppError('INVALID_TOKEN', {
+          message: 'The invitation is not valid, was already used, or has expired.',
+        });
       }
       if (!input.password) {
-        throw new AppError('VALIDATION_FAILED', { message: 'A password is required.', errors: [{ path: 'body.password', message: 'Required' }] });
+        throw new AppError('VALIDATION_FAILED', {
+          message: 'A password is required.',
+          errors: [{ path: 'body.password', message: 'Required' }],
+        });
       }
-      const existing = await withAppRole(deps.db, (tx) => accountsRepository.getByEmail(tx, invitation.email));
+      const existing = await withAppRole(deps.db, (tx) =>
+        accountsRepository.getByEmail(tx, invitation.email),
+      );
       let passwordHash: string | null = null;
       if (existing) {
         if (!(await deps.passwords.verify(existing.passwordHash, input.password))) {
-          throw new AppError('INVALID_CREDENTIALS', { message: 'The password is wrong for the invited account.' });
+          throw new AppError('INVALID_CREDENTIALS', {
+            message: 'The password is wrong for the invited account.',
+          });
         }
       } else {
         if (!input.name) {
-          throw new AppError('VALIDATION_FAILED', { message: 'A name is required to create the account.', errors: [{ path: 'body.name', message: 'Required' }] });
+          throw new AppError('VALIDATION_FAILED', {
+            message: 'A name is required to create the account.',
+            errors: [{ path: 'body.name', message: 'Required' }],
+          });
         }
         const assessment = deps.passwords.assess(input.password, [invitation.email, input.name]);
         if (!assessment.isStrongEnough) {
@@ -180,12 +242,32 @@ export const createTeamService = (deps: TeamServiceDeps) => {
       return withTenant(deps.db, creatorId, async (tx) => {
         const locked = await invitationsRepository.getPendingByHashForUpdate(tx, hashToken(input.token));
         if (!locked) throw new AppError('INVALID_TOKEN', { message: 'The invitation was already used.' });
-        const account = existing ?? (await accountsRepository.insert(tx, { email: invitation.email, name: input.name!, passwordHash: passwordHash! }));
-        const membership = (await membershipsRepository.get(tx, account.id)) ?? (await membershipsRepository.insert(tx, { accountId: account.id, role: invitation.role }));
+        const account =
+          existing ??
+          (await accountsRepository.insert(tx, {
+            email: invitation.email,
+            name: input.name!,
+            passwordHash: passwordHash!,
+          }));
+        const membership =
+          (await membershipsRepository.get(tx, account.id)) ??
+          (await membershipsRepository.insert(tx, { accountId: account.id, role: invitation.role }));
         await invitationsRepository.markAccepted(tx, invitation.id);
-        const ctx: RequestContext = { ...meta, creatorId, actor: { type: 'account', id: account.id, role: membership.role } };
-        await deps.audit.record(tx, ctx, { action: 'team.invitation_accepted', targetType: 'invitation', targetId: invitation.id });
-        const tokens = await deps.sessions.issue(tx, { type: 'account', id: account.id, role: membership.role }, meta);
+        const ctx: RequestContext = {
+          ...meta,
+          creatorId,
+          actor: { type: 'account', id: account.id, role: membership.role },
+        };
+        await deps.audit.record(tx, ctx, {
+          action: 'team.invitation_accepted',
+          targetType: 'invitation',
+          targetId: invitation.id,
+        });
+        const tokens = await deps.sessions.issue(
+          tx,
+          { type: 'account', id: account.id, role: membership.role },
+          meta,
+        );
         return { ...tokens, creatorId, role: membership.role };
       });
     },
