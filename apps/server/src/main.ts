@@ -2,10 +2,14 @@ import { createAuthServices } from '@companero/auth/auth-services';
 import { loadConfig } from '@companero/core/config/load-config';
 import { loggerOptions } from '@companero/core/logging/logger';
 import { createRuntime, runMigrations } from '@companero/db/runtime';
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { buildServerApp, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
 import { onShutdown } from './shutdown';
+
+// A .env file in the working directory is read like the environment (variables already set win).
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const parsePort = (value: string) => {
   const port = Number(value);

@@ -124,7 +124,7 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: `Compañero ${options.service} API`,
+        title: options.service === 'companero' ? 'Compañero API' : `Compañero ${options.service} API`,
         description: options.description ?? 'Compañero: multi-tenant, multi-channel AI coaching.',
         version: '0.1.0',
       },
@@ -135,7 +135,12 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets a few inline styles at run time; scripts stay 'self' only.
+    transformStaticCSP: (header) => header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:"),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { checks: options.readiness });
