@@ -4,12 +4,13 @@ import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
+import { registerCreatorHubService, registerCreatorHubWorkers } from '@companero/creator-hub/app';
 import type { Runtime } from '@companero/db/runtime';
 
-export const serviceNames = ['auth'] as const;
+export const serviceNames = ['auth', 'creator-hub'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export const servicePorts: Record<ServiceName, number> = { auth: 8001 };
+export const servicePorts: Record<ServiceName, number> = { auth: 8001, 'creator-hub': 8002 };
 
 /**
  * Builds one HTTP app that serves the given services on the shared kit. The all-in-one server passes every
@@ -50,6 +51,7 @@ export const buildServerApp = async (
     }),
   });
   await registerAuth?.();
+  if (services.includes('creator-hub')) await registerCreatorHubService(app, runtime);
   return app;
 };
 
@@ -57,4 +59,5 @@ export const buildServerApp = async (
 export const startWorkers = async (runtime: Runtime, services: readonly ServiceName[]): Promise<void> => {
   await runtime.jobs.start();
   if (services.includes('auth')) await registerAuthWorkers(runtime.jobs, runtime.db);
+  if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime);
 };

@@ -73,7 +73,7 @@ export const installJobSchema = async (owner: Database, appRole: string): Promis
   await owner.exec(`
     grant usage on schema pgboss to "${appRole}";
     grant select on pgboss.queue to "${appRole}";
-    grant select, insert on pgboss.job to "${appRole}";`);
+    grant select, insert, delete on pgboss.job to "${appRole}";`);
 };
 
 /**

@@ -3,7 +3,8 @@ import type { StaffRole } from './roles';
 export type Actor =
   | { type: 'account'; id: string; role: StaffRole }
   | { type: 'member'; id: string }
-  | { type: 'anonymous' };
+  | { type: 'anonymous' }
+  | { type: 'system' };
 
 /** What every service method receives first: who acts, for which tenant, from where. */
 export type RequestContext = {

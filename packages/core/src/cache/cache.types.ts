@@ -7,6 +7,8 @@ export type Cache = {
   deleteByPrefix(prefix: string): Promise<number>;
   /** Every key that starts with `prefix`; for erasure checks and admin tools, not hot paths. */
   keys(prefix: string): Promise<string[]>;
+  /** Removes every key matching a glob where `*` is any run of characters (member erasure). */
+  deleteMatching(pattern: string): Promise<number>;
 };
 
 export type RateLimitDecision = { allowed: boolean; remaining: number; retryAfterMs: number };

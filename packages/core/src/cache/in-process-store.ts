@@ -42,6 +42,22 @@ export const createInProcessCache = (now: () => number = Date.now): Cache & { sw
       }
       return removed;
     },
+    async deleteMatching(pattern) {
+      const regex = new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
+      let removed = 0;
+      for (const key of [...entries.keys()]) {
+        if (regex.test(key)) {
+          entries.delete(key);
+          removed += 1;
+        }
+      }
+      return removed;
+    },
     async keys(prefix) {
       return [...entries.keys()].filter((key) => key.startsWith(prefix) && live(key));
     },

@@ -21,12 +21,20 @@ export const createRedisClient = ({ url, keyPrefix = '' }: RedisOptions): Redis 
     lazyConnect: false,
   });
 
-const scanKeys = async (redis: Redis, keyPrefix: string, prefix: string): Promise<string[]> => {
+const escapeGlob = (value: string) => value.replace(/[*?[\]\\]/g, '\\$&');
+
+const scanKeys = async (redis: Redis, keyPrefix: string, pattern: string): Promise<string[]> => {
   const found: string[] = [];
   let cursor = '0';
   do {
     // SCAN sees raw key names: ioredis' keyPrefix is not applied to MATCH nor stripped from the reply.
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keyPrefix}${prefix}*`, 'COUNT', 500);
+    const [next, batch] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${escapeGlob(keyPrefix)}${pattern}`,
+      'COUNT',
+      500,
+    );
     cursor = next;
     for (const raw of batch) found.push(raw.slice(keyPrefix.length));
   } while (cursor !== '0');
@@ -45,12 +53,18 @@ export const createRedisCache = (redis: Redis, keyPrefix = ''): Cache => ({
     await redis.del(key);
   },
   async deleteByPrefix(prefix) {
-    const keys = await scanKeys(redis, keyPrefix, prefix);
+    const keys = await scanKeys(redis, keyPrefix, `${escapeGlob(prefix)}*`);
     if (keys.length > 0) await redis.del(...keys);
     return keys.length;
   },
   async keys(prefix) {
-    return scanKeys(redis, keyPrefix, prefix);
+    return scanKeys(redis, keyPrefix, `${escapeGlob(prefix)}*`);
+  },
+  async deleteMatching(pattern) {
+    const glob = pattern.split('*').map(escapeGlob).join('*');
+    const keys = await scanKeys(redis, keyPrefix, glob);
+    if (keys.length > 0) await redis.del(...keys);
+    return keys.length;
   },
 });
 

@@ -56,6 +56,11 @@ export const ZConfig = z.object({
     .default(30 * 24 * 3600),
   AUTH_JWKS_URL: optionalUrl,
 
+  MEMBER_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -31,7 +31,9 @@ export const createSecretBox = (keyMaterial: string): SecretBox => {
     },
     decrypt(ciphertext) {
       const [tag, iv, authTag, data] = ciphertext.split('.');
-      if (tag !== version || !iv || !authTag || !data) throw new Error('Unknown ciphertext format');
+      // An empty plaintext encrypts to an empty data segment: only a missing segment is malformed.
+      if (tag !== version || !iv || !authTag || data === undefined)
+        throw new Error('Unknown ciphertext format');
       const decipher = createDecipheriv('aes-256-gcm', encryptionKey, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(authTag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(

@@ -139,7 +139,8 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     routePrefix: '/docs',
     staticCSP: true,
     // Swagger UI sets a few inline styles at run time; scripts stay 'self' only.
-    transformStaticCSP: (header) => header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:"),
+    transformStaticCSP: (header) =>
+      header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:"),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

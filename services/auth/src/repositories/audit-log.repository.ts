@@ -2,18 +2,6 @@ import type { TenantTx } from '@companero/db/tenant';
 
 export type AuditActorType = 'account' | 'member' | 'system' | 'anonymous';
 
-export type AuditEntryInput = {
-  actorType: AuditActorType;
-  actorId?: string | null;
-  action: string;
-  targetType?: string;
-  targetId?: string;
-  ip?: string;
-  userAgent?: string;
-  requestId?: string;
-  metadata?: Record<string, unknown>;
-};
-
 export type AuditEntryRow = {
   id: string;
   actorType: AuditActorType;
@@ -30,24 +18,6 @@ export type AuditEntryRow = {
 };
 
 export const auditLogRepository = {
-  async insert(tx: TenantTx, entry: AuditEntryInput): Promise<void> {
-    await tx.query(
-      `insert into audit_log (creator_id, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id, metadata)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        tx.creatorId,
-        entry.actorType,
-        entry.actorId ?? null,
-        entry.action,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        entry.ip ?? null,
-        entry.userAgent?.slice(0, 512) ?? null,
-        entry.requestId ?? null,
-        JSON.stringify(entry.metadata ?? {}),
-      ],
-    );
-  },
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(
     tx: TenantTx,

@@ -200,12 +200,17 @@ export const createAccountService = (deps: AccountServiceDeps) => {
     },
 
     async me(ctx: StaffContext) {
-      const account = await withAppRole(deps.db, (tx) => accountsRepository.getById(tx, ctx.actor.id));
+      // One transaction for both reads (a hot path: every page load asks who is signed in).
+      const { account, rows } = await withAppRole(
+        deps.db,
+        async (tx) => ({
+          account: await accountsRepository.getById(tx, ctx.actor.id),
+          rows: await membershipsRepository.listForAccount(tx),
+        }),
+        { accountId: ctx.actor.id },
+      );
       if (!account) throw new AppError('INVALID_TOKEN', { message: 'This account no longer exists.' });
-      return {
-        account: toAccountView(account),
-        memberships: (await memberships(account.id)).map(toMembershipView),
-      };
+      return { account: toAccountView(account), memberships: rows.map(toMembershipView) };
     },
 
     /** Tokens for another creator the same account belongs to. */

@@ -1,18 +1,10 @@
 import type { RequestContext } from '@companero/core/auth/request-context';
 import { AppError } from '@companero/core/errors/app-error';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
-import {
-  type AuditActorType,
-  type AuditEntryRow,
-  auditLogRepository,
-} from '../repositories/audit-log.repository';
+import { appendAuditEntry } from '@companero/db/audit-log';
+import { type AuditEntryRow, auditLogRepository } from '../repositories/audit-log.repository';
 
 export type RequestMeta = { requestId: string; ip?: string; userAgent?: string };
-
-const actorOf = (ctx: RequestContext): { actorType: AuditActorType; actorId: string | null } =>
-  ctx.actor.type === 'anonymous'
-    ? { actorType: 'anonymous', actorId: null }
-    : { actorType: ctx.actor.type, actorId: ctx.actor.id };
 
 const encodeCursor = (row: AuditEntryRow) =>
   Buffer.from(`${new Date(row.createdAt).toISOString()}|${row.id}`).toString('base64url');
@@ -36,13 +28,7 @@ export const createAuditService = (deps: { db: TenantDatabase }) => ({
     ctx: RequestContext,
     entry: { action: string; targetType?: string; targetId?: string; metadata?: Record<string, unknown> },
   ): Promise<void> {
-    await auditLogRepository.insert(tx, {
-      ...actorOf(ctx),
-      ...entry,
-      ip: ctx.ip,
-      userAgent: ctx.userAgent,
-      requestId: ctx.requestId,
-    });
+    await appendAuditEntry(tx, ctx, entry);
   },
   async list(ctx: RequestContext, query: { limit: number; cursor?: string; action?: string }) {
     const before = query.cursor ? decodeCursor(query.cursor) : undefined;

@@ -2,6 +2,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { MemberContext } from '@companero/core/auth/request-context';
 import type { SecretBox } from '@companero/core/crypto/secret-box';
 import { AppError, notFound } from '@companero/core/errors/app-error';
+import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { type TenantDatabase, withAppRole, withTenant } from '@companero/db/tenant';
 import { creatorsRepository } from '../repositories/creators.repository';
 import { memberCodesRepository } from '../repositories/member-codes.repository';
@@ -79,6 +80,7 @@ export const createMemberAuthService = (deps: MemberAuthServiceDeps) => {
         await memberCodesRepository.consume(tx, row.id);
         const { member, isNew } = await membersRepository.findOrCreateByEmail(tx, input.email);
         await membersRepository.touchLastSeen(tx, member.id);
+        if (isNew) await recordAnalyticsEvent(tx, { type: 'member.joined', memberId: member.id, channel: 'app' });
         const ctx = { ...meta, creatorId: creator.id, actor: { type: 'member' as const, id: member.id } };
         await deps.audit.record(tx, ctx, {
           action: 'member.signed_in',

@@ -1,0 +1,35 @@
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import type { Runtime } from '@companero/db/runtime';
+import multipart from '@fastify/multipart';
+import { createHubServices, type HubServices } from './hub-services';
+import { eraseMemberJob } from './jobs/erase-member.job';
+import { analyticsRoutes } from './routes/analytics.routes';
+import { membersRoutes } from './routes/members.routes';
+import { settingsRoutes } from './routes/settings.routes';
+
+/** Mounts the creator hub under /api/hub on an app built with the core kit. */
+export const registerCreatorHubService = async (app: HttpApp, runtime: Runtime): Promise<HubServices> => {
+  const services = createHubServices(runtime);
+  await runtime.jobs.define(eraseMemberJob);
+  await app.register(
+    async (scope: HttpApp) => {
+      await scope.register(multipart, {
+        limits: { fileSize: runtime.config.MEMBER_IMPORT_MAX_BYTES, files: 1, fields: 5, parts: 6 },
+        throwFileSizeLimit: true,
+      });
+      await scope.register(membersRoutes, { services });
+      await scope.register(analyticsRoutes, { services });
+      await scope.register(settingsRoutes, { services });
+    },
+    { prefix: '/api/hub' },
+  );
+  return services;
+};
+
+/** The hub's durable jobs (member erasure). */
+export const registerCreatorHubWorkers = async (runtime: Runtime) => {
+  const { memberData } = createHubServices(runtime);
+  await runtime.jobs.work(eraseMemberJob, async ({ creatorId, memberId }) => {
+    await memberData.erase(creatorId, memberId);
+  });
+};

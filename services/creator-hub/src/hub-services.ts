@@ -1,0 +1,17 @@
+import type { Runtime } from '@companero/db/runtime';
+import { createAnalyticsService } from './services/analytics.service';
+import { createMemberDataService } from './services/member-data.service';
+import { createMemberImportService } from './services/member-import.service';
+import { createMembersService } from './services/members.service';
+import { createSettingsService } from './services/settings.service';
+
+/** The creator hub's use cases, built from the runtime with only what each needs. */
+export const createHubServices = (runtime: Runtime) => ({
+  members: createMembersService({ db: runtime.db }),
+  memberImport: createMemberImportService({ db: runtime.db }),
+  memberData: createMemberDataService({ db: runtime.db, jobs: runtime.jobs, cache: runtime.cache }),
+  analytics: createAnalyticsService({ db: runtime.db }),
+  settings: createSettingsService({ db: runtime.db }),
+});
+
+export type HubServices = ReturnType<typeof createHubServices>;
