@@ -5,7 +5,8 @@ import { createRuntime, runMigrations } from '@companero/db/runtime';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { buildServerApp, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
+import type { FastifyBaseLogger } from 'fastify';
+import { buildServerApp, createAiForServices, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
 import { onShutdown } from './shutdown';
 
 // A .env file in the working directory is read like the environment (variables already set win).
@@ -48,8 +49,9 @@ program
       onJobError: (error) => logger.error({ err: error }, 'job queue error'),
     });
     await runtime.jobs.start();
-    const app = await buildServerApp(runtime, serviceNames);
-    await startWorkers(runtime, serviceNames);
+    const ai = await createAiForServices(runtime, serviceNames, logger);
+    const app = await buildServerApp(runtime, serviceNames, { ai });
+    await startWorkers(runtime, serviceNames, ai);
     const port = options.port ?? config.PORT;
     await app.listen({ port, host: config.HOST });
     const address = app.server.address();
@@ -64,6 +66,7 @@ program
     );
     onShutdown(app.log, async () => {
       await app.close();
+      await ai?.close();
       await runtime.close();
     });
   });
@@ -79,7 +82,7 @@ program
     const config = loadConfig();
     const runtime = await createRuntime(config, { applicationName: `companero-${service}` });
     await runtime.jobs.start();
-    const app = await buildServerApp(runtime, [service], `companero-${service}`);
+    const app = await buildServerApp(runtime, [service], { name: `companero-${service}` });
     const port = options.port ?? (process.env.PORT ? config.PORT : servicePorts[service]);
     await app.listen({ port, host: config.HOST });
     app.log.info(`Compañero ${service} service listening on port ${port}`);
@@ -101,9 +104,13 @@ program
       applicationName: 'companero-worker',
       onJobError: (error) => logger.error({ err: error }, 'job queue error'),
     });
-    await startWorkers(runtime, services);
+    const ai = await createAiForServices(runtime, services, logger as unknown as FastifyBaseLogger);
+    await startWorkers(runtime, services, ai);
     logger.info({ services }, 'workers running');
-    onShutdown(logger, () => runtime.close());
+    onShutdown(logger, async () => {
+      await runtime.close();
+      await ai?.close();
+    });
   });
 
 const db = program.command('db').description('Database administration');

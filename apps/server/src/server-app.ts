@@ -3,14 +3,29 @@ import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
+import { loggerOptions } from '@companero/core/logging/logger';
+import { pino } from 'pino';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
+import { createAiComponents, type AiRuntime } from '@companero/ai/ai-components';
+import { registerAiEngineService, registerAiEngineWorkers } from '@companero/ai-engine/app';
 import { registerCreatorHubService, registerCreatorHubWorkers } from '@companero/creator-hub/app';
 import type { Runtime } from '@companero/db/runtime';
+import type { FastifyBaseLogger } from 'fastify';
 
-export const serviceNames = ['auth', 'creator-hub'] as const;
+export const serviceNames = ['auth', 'creator-hub', 'ai-engine'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export const servicePorts: Record<ServiceName, number> = { auth: 8001, 'creator-hub': 8002 };
+export const servicePorts: Record<ServiceName, number> = { auth: 8001, 'creator-hub': 8002, 'ai-engine': 8003 };
+
+// AI components a server app created for itself, so workers started for the same runtime share them (one
+// embedded Chroma per data directory).
+const ownedAi = new WeakMap<Runtime, AiRuntime>();
+
+const needsAi = (services: readonly ServiceName[]) => services.includes('creator-hub') || services.includes('ai-engine');
+
+/** The AI components (embedded Chroma, local embedding model, LLM) for the services that use them. */
+export const createAiForServices = async (runtime: Runtime, services: readonly ServiceName[], logger: FastifyBaseLogger): Promise<AiRuntime | undefined> =>
+  needsAi(services) ? createAiComponents(runtime.config, logger) : undefined;
 
 /**
  * Builds one HTTP app that serves the given services on the shared kit. The all-in-one server passes every
@@ -20,14 +35,24 @@ export const servicePorts: Record<ServiceName, number> = { auth: 8001, 'creator-
 export const buildServerApp = async (
   runtime: Runtime,
   services: readonly ServiceName[],
-  name = 'companero',
+  options: { name?: string; ai?: AiRuntime } = {},
 ): Promise<HttpApp> => {
+  // The AI components are created here unless the caller shares its own (then the caller closes them).
+  const ownAi = !options.ai && needsAi(services);
+  const ai = options.ai ?? (ownAi ? await createAiComponents(runtime.config, createLogger(runtime)) : undefined);
   const app = await createHttpApp({
-    service: name,
+    service: options.name ?? 'companero',
     config: runtime.config,
-    readiness: runtime.readiness,
+    readiness: { ...runtime.readiness, ...ai?.readiness },
     redis: runtime.cache.redis,
   });
+  if (ownAi && ai) {
+    ownedAi.set(runtime, ai);
+    app.addHook('onClose', async () => {
+      ownedAi.delete(runtime);
+      await ai.close();
+    });
+  }
   let keySource: KeySetSource | undefined;
   let registerAuth: (() => Promise<void>) | undefined;
   if (services.includes('auth')) {
@@ -51,13 +76,20 @@ export const buildServerApp = async (
     }),
   });
   await registerAuth?.();
-  if (services.includes('creator-hub')) await registerCreatorHubService(app, runtime);
+  if (services.includes('creator-hub')) await registerCreatorHubService(app, runtime, ai!);
+  if (services.includes('ai-engine')) await registerAiEngineService(app, runtime, ai!);
   return app;
 };
 
 /** Starts the job workers of the given services in this process. */
-export const startWorkers = async (runtime: Runtime, services: readonly ServiceName[]): Promise<void> => {
+export const startWorkers = async (runtime: Runtime, services: readonly ServiceName[], sharedAi?: AiRuntime): Promise<void> => {
   await runtime.jobs.start();
+  const ai = sharedAi ?? ownedAi.get(runtime);
   if (services.includes('auth')) await registerAuthWorkers(runtime.jobs, runtime.db);
-  if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime);
+  if (needsAi(services) && !ai) throw new Error('startWorkers: the creator hub and AI engine workers need the AI components');
+  if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime, ai!);
+  if (services.includes('ai-engine')) await registerAiEngineWorkers(runtime, ai!, createLogger(runtime));
 };
+
+const createLogger = (runtime: Runtime): FastifyBaseLogger =>
+  pino(loggerOptions(runtime.config.LOG_LEVEL, 'companero', runtime.config.LOG_FORMAT)) as unknown as FastifyBaseLogger;

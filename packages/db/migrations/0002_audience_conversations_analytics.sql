@@ -15,15 +15,18 @@ create table channel_identities (
 );
 create index channel_identities_member_idx on channel_identities (creator_id, member_id);
 
+-- A conversation belongs to a member, or (the persona playground in the dashboard) to a team account.
 create table conversations (
   id uuid primary key default gen_random_uuid(),
   creator_id uuid not null references creators (id) on delete cascade,
-  member_id uuid not null references members (id) on delete cascade,
+  member_id uuid references members (id) on delete cascade,
+  account_id uuid references accounts (id) on delete cascade,
   channel text not null,
   status text not null default 'open' check (status in ('open', 'closed')),
   started_at timestamptz not null default now(),
   last_message_at timestamptz,
-  message_count integer not null default 0
+  message_count integer not null default 0,
+  check ((member_id is null) <> (account_id is null))
 );
 create index conversations_member_idx on conversations (creator_id, member_id, last_message_at desc);
 
@@ -31,7 +34,7 @@ create table messages (
   id uuid primary key default gen_random_uuid(),
   creator_id uuid not null references creators (id) on delete cascade,
   conversation_id uuid not null references conversations (id) on delete cascade,
-  member_id uuid not null references members (id) on delete cascade,
+  member_id uuid references members (id) on delete cascade,
   direction text not null check (direction in ('in', 'out')),
   author text not null check (author in ('member', 'coach', 'staff', 'system')),
   content text not null,

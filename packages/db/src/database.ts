@@ -6,6 +6,9 @@ export type Queryable = {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
 };
 
+/** An open transaction: parameterised statements, plus parameterless scripts (migrations). */
+export type Transaction = Queryable & { exec(sql: string): Promise<void> };
+
 /**
  * The SQL source of truth, PGlite (embedded) or PostgreSQL (`DATABASE_URL`). Only `packages/db` touches it
  * directly; services get transactions from `withTenant` / `withAppRole`.
@@ -14,7 +17,7 @@ export type Database = Queryable & {
   kind: 'pglite' | 'postgres';
   /** Runs a script of several statements without parameters (migrations, pg-boss DDL). */
   exec(sql: string): Promise<QueryResult<Record<string, unknown>>>;
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 };

@@ -28,7 +28,9 @@ const migrationLockId = 4_217_001;
 export type MigrationReport = { applied: string[]; alreadyApplied: number };
 
 /**
- * Applies pending migrations in order, each in its own transaction, as the connection's role (the owner).
+ * Applies pending migrations in order, as the connection's role (the owner), in ONE transaction: either every
+ * pending migration lands or none does. On PostgreSQL a transaction-scoped advisory lock makes concurrent
+ * migrators wait for each other (it is held by that transaction's own connection and released with it).
  * Refuses to run when an applied file was edited since (checksum mismatch): migrations are append-only.
  * Then makes sure the application role exists and holds exactly the privileges it needs.
  */
@@ -37,49 +39,41 @@ export const migrate = async (
   options: { appRole: string; migrations?: Migration[] },
 ): Promise<MigrationReport> => {
   const migrations = options.migrations ?? loadMigrations();
-  if (database.kind === 'postgres') await database.query('select pg_advisory_lock($1)', [migrationLockId]);
-  try {
-    await database.exec(`create table if not exists schema_migrations (
+  const report = await database.transaction(async (tx) => {
+    if (database.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [migrationLockId]);
+    await tx.exec(`create table if not exists schema_migrations (
       version text primary key,
       name text not null,
       checksum text not null,
       applied_at timestamptz not null default now())`);
-    const { rows } = await database.query<{ version: string; checksum: string }>(
-      'select version, checksum from schema_migrations',
-    );
+    const { rows } = await tx.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations');
     const applied = new Map(rows.map((row) => [row.version, row.checksum]));
-    const report: MigrationReport = { applied: [], alreadyApplied: 0 };
+    const result: MigrationReport = { applied: [], alreadyApplied: 0 };
     for (const migration of migrations) {
       const checksum = applied.get(migration.version);
       if (checksum) {
         if (checksum !== migration.checksum) {
-          throw new Error(
-            `Migration ${migration.version}_${migration.name} was changed after it was applied.`,
-          );
+          throw new Error(`Migration ${migration.version}_${migration.name} was changed after it was applied.`);
         }
-        report.alreadyApplied += 1;
+        result.alreadyApplied += 1;
         continue;
       }
-      await database
-        .exec(`begin;\n${migration.sql}\n;insert into schema_migrations (version, name, checksum)
-        values ('${migration.version}', '${migration.name}', '${migration.checksum}');\ncommit;`)
-        .catch(async (error: unknown) => {
-          await database.exec('rollback').catch(() => {});
-          throw new Error(
-            `Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
-        });
-      report.applied.push(`${migration.version}_${migration.name}`);
+      try {
+        await tx.exec(migration.sql);
+      } catch (error) {
+        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      await tx.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        migration.checksum,
+      ]);
+      result.applied.push(`${migration.version}_${migration.name}`);
     }
-    await ensureAppRole(database, options.appRole);
-    return report;
-  } finally {
-    if (database.kind === 'postgres')
-      await database.query('select pg_advisory_unlock($1)', [migrationLockId]);
-  }
+    return result;
+  });
+  await ensureAppRole(database, options.appRole);
+  return report;
 };
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;

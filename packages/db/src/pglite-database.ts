@@ -32,6 +32,9 @@ export const createPgliteDatabase = async (dataDir: string | undefined): Promise
           async query<Row>(sql: string, params: unknown[] = []) {
             return toResult(await tx.query<Row>(sql, params));
           },
+          async exec(sql: string) {
+            await tx.exec(sql);
+          },
         }),
       );
     },

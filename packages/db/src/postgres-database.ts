@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database';
+import type { Database, QueryResult, Transaction } from './database';
 
 export type PostgresOptions = {
   connectionString: string;
@@ -43,9 +43,13 @@ export const createPostgresDatabase = (options: PostgresOptions): Database => {
       let isBroken = false;
       try {
         await client.query('begin');
-        const tx: Queryable = {
+        const tx: Transaction = {
           async query<Row>(sql: string, params: unknown[] = []) {
             return toResult<Row>(await client.query(sql, params));
+          },
+          async exec(sql: string) {
+            // No parameters: node-postgres uses the simple protocol, which runs several statements.
+            await client.query(sql);
           },
         };
         const value = await work(tx);

@@ -1,5 +1,9 @@
 import type { HttpApp } from '@companero/core/http/create-http-app';
+import type { AiComponents } from '@companero/ai/ai-components.types';
+import { ingestDocumentJob } from '@companero/contracts/jobs/knowledge-jobs';
 import type { Runtime } from '@companero/db/runtime';
+import { coachRoutes } from './routes/coach.routes';
+import { knowledgeRoutes } from './routes/knowledge.routes';
 import multipart from '@fastify/multipart';
 import { createHubServices, type HubServices } from './hub-services';
 import { eraseMemberJob } from './jobs/erase-member.job';
@@ -8,9 +12,14 @@ import { membersRoutes } from './routes/members.routes';
 import { settingsRoutes } from './routes/settings.routes';
 
 /** Mounts the creator hub under /api/hub on an app built with the core kit. */
-export const registerCreatorHubService = async (app: HttpApp, runtime: Runtime): Promise<HubServices> => {
-  const services = createHubServices(runtime);
+export const registerCreatorHubService = async (
+  app: HttpApp,
+  runtime: Runtime,
+  ai: AiComponents,
+): Promise<HubServices> => {
+  const services = createHubServices(runtime, ai);
   await runtime.jobs.define(eraseMemberJob);
+  await runtime.jobs.define(ingestDocumentJob);
   await app.register(
     async (scope: HttpApp) => {
       await scope.register(multipart, {
@@ -20,6 +29,11 @@ export const registerCreatorHubService = async (app: HttpApp, runtime: Runtime):
       await scope.register(membersRoutes, { services });
       await scope.register(analyticsRoutes, { services });
       await scope.register(settingsRoutes, { services });
+      await scope.register(knowledgeRoutes, {
+        services,
+        maxUploadBytes: runtime.config.KNOWLEDGE_MAX_UPLOAD_BYTES,
+      });
+      await scope.register(coachRoutes, { services });
     },
     { prefix: '/api/hub' },
   );
@@ -27,8 +41,8 @@ export const registerCreatorHubService = async (app: HttpApp, runtime: Runtime):
 };
 
 /** The hub's durable jobs (member erasure). */
-export const registerCreatorHubWorkers = async (runtime: Runtime) => {
-  const { memberData } = createHubServices(runtime);
+export const registerCreatorHubWorkers = async (runtime: Runtime, ai: AiComponents) => {
+  const { memberData } = createHubServices(runtime, ai);
   await runtime.jobs.work(eraseMemberJob, async ({ creatorId, memberId }) => {
     await memberData.erase(creatorId, memberId);
   });

@@ -123,7 +123,9 @@ export const createInProcessConversationMemory = (maxTurns = 50): ConversationMe
       return turns ? turns.slice(-limit) : null;
     },
     async replace(creatorId, conversationId, turns) {
-      conversations.set(keyOf(creatorId, conversationId), turns.slice(-maxTurns));
+      // Like Redis, where an empty list is no key at all: nothing cached reads as null (cold), not [].
+      if (turns.length === 0) conversations.delete(keyOf(creatorId, conversationId));
+      else conversations.set(keyOf(creatorId, conversationId), turns.slice(-maxTurns));
     },
     async clear(creatorId, conversationId) {
       conversations.delete(keyOf(creatorId, conversationId));

@@ -56,6 +56,11 @@ export const ZConfig = z.object({
     .default(30 * 24 * 3600),
   AUTH_JWKS_URL: optionalUrl,
 
+  KNOWLEDGE_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
   MEMBER_IMPORT_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -92,6 +97,22 @@ export const ZConfig = z.object({
   MEMBER_CODE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
 
   METRICS_ENABLED: booleanFromEnv.default(true),
+
+  OLLAMA_URL: optionalUrl,
+  OLLAMA_MODEL: z.string().trim().min(1).default('llama3.2'),
+  OLLAMA_EMBEDDING_MODEL: z.string().trim().min(1).default('nomic-embed-text'),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  LLM_MODEL_PATH: optionalString,
+  LLM_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  LLM_CONTEXT_SIZE: z.coerce.number().int().min(256).max(1_048_576).default(2048),
+  EMBEDDING_PROVIDER: z.enum(['local', 'ollama']).default('local'),
+  EMBEDDING_MODEL: z.string().trim().min(1).default('m2v-bge-base-vq128'),
+  EMBEDDING_MODELS_DIR: optionalString,
+  EMBEDDING_ALLOW_REMOTE: booleanFromEnv.default(false),
+  CHROMA_URL: optionalUrl,
+  CHROMA_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export type TConfig = z.infer<typeof ZConfig>;

@@ -54,11 +54,14 @@ export const memberActivityRepository = {
       content: string;
       grounded: boolean | null;
       createdAt: string;
+      cursorAt: string;
       citations: unknown;
       status: string;
     }>(
+      // cursorAt keeps the microseconds: a cursor rounded to milliseconds would repeat the page's last message.
       `select id, conversation_id as "conversationId", channel, direction, author, content, grounded, citations, status,
-              to_char(created_at at time zone 'UTC', ${iso}) as "createdAt"
+              to_char(created_at at time zone 'UTC', ${iso}) as "createdAt",
+              to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"
          from messages
         where member_id = $1
           and ($2::uuid is null or conversation_id = $2)

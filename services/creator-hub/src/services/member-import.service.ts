@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { type ImportRow, membersRepository } from '../repositories/members.repository';
 
 const knownColumns = ['name', 'email', 'phone', 'tags', 'timezone'] as const;
+// Columns export.csv adds that are computed, not data: importing an export must not turn them into attributes.
+const exportOnlyColumns = ['channels', 'createdat', 'lastseenat'];
 const maxRows = 50_000;
 
 const isTimeZone = (value: string) => {
@@ -52,7 +54,12 @@ const parseRow = (record: Record<string, string>, line: number): ParsedRow => {
   if (tags.some((tag) => tag.length > 40)) return { line, reason: 'A tag is longer than 40 characters.' };
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (!(knownColumns as readonly string[]).includes(key) && key && value?.trim())
+    if (
+      !(knownColumns as readonly string[]).includes(key) &&
+      !exportOnlyColumns.includes(key) &&
+      key &&
+      value?.trim()
+    )
       attributes[key] = value.trim().slice(0, 1000);
   }
   return {
@@ -66,6 +73,32 @@ const parseRow = (record: Record<string, string>, line: number): ParsedRow => {
       attributes,
     },
   };
+};
+
+/**
+ * The 1-based line on which each data record starts. A quoted cell may span lines (an address, a note), so
+ * the record index alone does not give the line the report must name. Empty lines are skipped, as the parser does.
+ */
+const recordStartLines = (text: string): number[] => {
+  const starts: number[] = [];
+  let line = 1;
+  let isQuoted = false;
+  let isAtRecordStart = true;
+  for (let index = 0; index < text.length; index += 1) {
+    const character = text[index];
+    if (character === '\r' && text[index + 1] === '\n') continue;
+    const isNewline = character === '\n' || character === '\r';
+    if (isAtRecordStart && !isNewline) {
+      starts.push(line);
+      isAtRecordStart = false;
+    }
+    if (character === '"') isQuoted = !isQuoted;
+    if (isNewline) {
+      line += 1;
+      if (!isQuoted) isAtRecordStart = true;
+    }
+  }
+  return starts.slice(1);
 };
 
 // Spreadsheet apps run cells that start with these as formulas (CSV injection): quote them as text.
@@ -122,8 +155,9 @@ export const createMemberImportService = (deps: { db: TenantDatabase }) => ({
     const rejected: TImportReport['rejected'] = [];
     const accepted: { line: number; row: ImportRow }[] = [];
     const seen = new Map<string, number>();
+    const lines = recordStartLines(bytes.toString('utf8'));
     records.forEach((record, index) => {
-      const parsed = parseRow(record, index + 2);
+      const parsed = parseRow(record, lines[index] ?? index + 2);
       if ('reason' in parsed) {
         rejected.push({ row: parsed.line, reason: parsed.reason });
         return;

@@ -5,7 +5,7 @@ import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import { memberActivityRepository } from '../repositories/member-activity.repository';
 import { type MemberRow, membersRepository } from '../repositories/members.repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from './cursor';
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
 
@@ -58,7 +58,13 @@ const getMember = async (db: TenantDatabase, ctx: StaffContext, id: string) => {
 export const createMembersService = (deps: { db: TenantDatabase }) => ({
   get: (ctx: StaffContext, id: string) => getMember(deps.db, ctx, id),
   async list(ctx: StaffContext, query: TMemberListQuery) {
-    const cursor = query.cursor ? decodeCursor(query.cursor, ['key', 'id'] as const) : undefined;
+    const cursor = query.cursor
+      ? decodeCursor(
+          query.cursor,
+          ['key', 'id'] as const,
+          (value) => isUuid(value.id) && (query.sort === 'name' || isCursorTimestamp(value.key)),
+        )
+      : undefined;
     const rows = await withTenant(deps.db, ctx.creatorId, (tx) => membersRepository.list(tx, query, cursor));
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
@@ -103,7 +109,13 @@ export const createMembersService = (deps: { db: TenantDatabase }) => ({
     memberId: string,
     query: { conversationId?: string; cursor?: string; limit: number },
   ) {
-    const after = query.cursor ? decodeCursor(query.cursor, ['createdAt', 'id'] as const) : undefined;
+    const after = query.cursor
+      ? decodeCursor(
+          query.cursor,
+          ['createdAt', 'id'] as const,
+          (value) => isUuid(value.id) && isCursorTimestamp(value.createdAt),
+        )
+      : undefined;
     const rows = await withTenant(deps.db, ctx.creatorId, async (tx) => {
       if (!(await membersRepository.getById(tx, memberId))) throw notFound('member');
       return memberActivityRepository.listMessages(tx, memberId, {
@@ -126,7 +138,7 @@ export const createMembersService = (deps: { db: TenantDatabase }) => ({
         createdAt: row.createdAt,
       })),
       nextCursor:
-        rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+        rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorAt, id: last.id }) : null,
     };
   },
 });
