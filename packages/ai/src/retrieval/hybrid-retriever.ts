@@ -27,10 +27,11 @@ export type RetrieverOptions = {
   candidates?: number;
   /** RRF constant (Cormack et al. 2009 use 60). */
   rrfK?: number;
-  /** A chunk is relevant when its cosine similarity reaches this… */
-  minVectorScore?: number;
-  /** …or when it contains at least this share of the question's content words. */
+  /** A chunk is relevant when it holds at least this share of the question's content words… */
   minCoverage?: number;
+  /** …or when its cosine similarity reaches this AND it shares at least `minSupportingCoverage` of them. */
+  minVectorScore?: number;
+  minSupportingCoverage?: number;
 };
 
 const jaccard = (a: string[], b: string[]) => {
@@ -52,8 +53,11 @@ export const createHybridRetriever = (
 ) => {
   const candidates = options.candidates ?? 20;
   const rrfK = options.rrfK ?? 60;
+  // Calibrated with `npm run eval`: small static embedding models score unrelated text well above zero, so
+  // similarity alone never vouches for a passage; it must share some of the question's words too.
   const minVectorScore = options.minVectorScore ?? 0.6;
   const minCoverage = options.minCoverage ?? 0.5;
+  const minSupportingCoverage = options.minSupportingCoverage ?? 0.34;
 
   return {
     async retrieve(
@@ -127,7 +131,7 @@ export const createHybridRetriever = (
               vectorScore: entry.vectorScore,
               keywordRank: entry.keywordRank,
               coverage,
-              isRelevant: (entry.vectorScore ?? 0) >= minVectorScore || coverage >= minCoverage,
+              isRelevant: coverage >= minCoverage || ((entry.vectorScore ?? 0) >= minVectorScore && coverage >= minSupportingCoverage),
               words: row.lexemes,
             };
           })
