@@ -1,26 +1,55 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+
+const isFullRun = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 
 export default defineConfig({
   test: {
-    include: [
-      'packages/*/test/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-      'apps/server/test/**/*.test.ts',
-    ],
-    pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'services/*/test/**/*.test.ts',
+            'apps/server/test/**/*.test.ts',
+            // The dashboard journey in real Chromium against a started server: a node test, not a jsdom one.
+            'apps/dashboard/test/e2e/**/*.e2e.test.ts',
+          ],
+          environment: 'node',
+          pool: 'forks',
+        },
+      },
+      {
+        extends: true,
+        plugins: [react()],
+        test: {
+          name: 'dashboard',
+          include: ['apps/dashboard/test/**/*.test.{ts,tsx}'],
+          exclude: ['apps/dashboard/test/e2e/**', '**/node_modules/**'],
+          environment: 'jsdom',
+          setupFiles: ['apps/dashboard/test/setup.ts'],
+        },
+      },
+    ],
     coverage: {
       provider: 'v8',
       include: ['packages/core/src/**', 'packages/db/src/**', 'services/*/src/**', 'apps/server/src/**'],
       reporter: ['text-summary', 'json-summary'],
-      thresholds: {
-        'packages/core/src/**': { lines: 90 },
-        'packages/db/src/**': { lines: 90 },
-        'services/auth/src/**': { lines: 90 },
-      },
+      // The 90 % goal is measured on the full run (CI sets DATABASE_URL and REDIS_URL): without them the
+      // Redis and PostgreSQL implementations cannot run, and no mock stands in for them.
+      thresholds: isFullRun
+        ? {
+            'packages/core/src/**': { lines: 90 },
+            'packages/db/src/**': { lines: 90 },
+            'services/auth/src/**': { lines: 90 },
+          }
+        : {},
     },
   },
 });

@@ -24,6 +24,12 @@ export type LlamaCppProviderOptions = {
   contextSize: number;
   /** Used when a call gives no `maxTokens`. */
   defaultMaxTokens?: number;
+  /**
+   * `auto` (the default): the chat template when the GGUF carries one, a plain transcript otherwise.
+   * `chat-template` forces node-llama-cpp's chat wrapper (resolved from the model's architecture when the file
+   * has no template); `transcript` forces plain completion (for models whose template is broken).
+   */
+  promptFormat?: 'auto' | 'chat-template' | 'transcript';
 };
 
 const roleLabels: Record<ChatMessage['role'], string> = {
@@ -82,7 +88,9 @@ export const createLlamaCppProvider = async (options: LlamaCppProviderOptions): 
   });
   const sequence = context.getSequence();
   const hasChatTemplate = typeof model.fileInfo.metadata.tokenizer?.chat_template === 'string';
-  const chatWrapper = hasChatTemplate ? resolveChatWrapper(model) : null;
+  const promptFormat = options.promptFormat ?? 'auto';
+  const usesChatWrapper = promptFormat === 'chat-template' || (promptFormat === 'auto' && hasChatTemplate);
+  const chatWrapper = usesChatWrapper ? resolveChatWrapper(model) : null;
   const chat = chatWrapper ? new LlamaChat({ contextSequence: sequence, chatWrapper }) : undefined;
   const completion = chat ? undefined : new LlamaCompletion({ contextSequence: sequence });
   const inFlight = createInFlightRequests();

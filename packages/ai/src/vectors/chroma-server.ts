@@ -102,7 +102,13 @@ const spawnChroma = (
       '--host',
       options.host,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...environment, ANONYMIZED_TELEMETRY: 'False' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...environment, ANONYMIZED_TELEMETRY: 'False' },
+      // Its own process group: a Ctrl+C in the terminal reaches only this process, whose shutdown stops Chroma
+      // in order, instead of Chroma exiting first and being restarted mid-shutdown.
+      detached: true,
+    },
   );
   const running: RunningChild = { process: child, output: [], exit: Promise.resolve(), hasExited: false };
   const record = (chunk: Buffer) => {
