@@ -1,5 +1,6 @@
 import type { MemberContext, StaffContext } from '@companero/core/auth/request-context';
 import { AppError, notFound } from '@companero/core/errors/app-error';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import {
@@ -20,22 +21,6 @@ const toMessageView = ({ memberId: _memberId, ...row }: MessageRow) => ({
   createdAt: iso(row.createdAt)!,
 });
 
-const encode = (value: Record<string, string>) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const decode = (cursor: string): { at: string; id: string } => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-      at?: unknown;
-      id?: unknown;
-    };
-    if (typeof value.at === 'string' && typeof value.id === 'string') return { at: value.at, id: value.id };
-  } catch {
-    // rejected below
-  }
-  throw new AppError('VALIDATION_FAILED', {
-    message: 'The cursor is not valid.',
-    errors: [{ path: 'query.cursor', message: 'Invalid cursor' }],
-  });
-};
 
 type AnyContext = StaffContext | MemberContext;
 
@@ -57,7 +42,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       ctx: AnyContext,
       query: { memberId?: string; channel?: string; cursor?: string; limit: number },
     ) {
-      const after = query.cursor ? decode(query.cursor) : undefined;
+      const after = query.cursor ? decodeCursor(query.cursor, ['at', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.at)) : undefined;
       const memberId = ctx.actor.type === 'member' ? ctx.actor.id : query.memberId;
       const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
         conversationsRepository.list(tx, { ...query, memberId, limit: query.limit + 1 }, after),
@@ -68,7 +53,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
         items: page.map(toConversationView),
         nextCursor:
           rows.length > query.limit && last
-            ? encode({ at: new Date(last.lastMessageAt ?? last.startedAt).toISOString(), id: last.id })
+            ? encodeCursor({ at: new Date(last.lastMessageAt ?? last.startedAt).toISOString(), id: last.id })
             : null,
       };
     },
@@ -78,7 +63,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       );
     },
     async messages(ctx: AnyContext, id: string, query: { cursor?: string; limit: number }) {
-      const after = query.cursor ? decode(query.cursor) : undefined;
+      const after = query.cursor ? decodeCursor(query.cursor, ['at', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.at)) : undefined;
       const rows = await withTenant(deps.db, ctx.creatorId, async (tx) => {
         await visibleConversation(tx, ctx, id);
         return conversationsRepository.listMessages(tx, id, query.limit + 1, after);
@@ -89,7 +74,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
         items: page.map(toMessageView),
         nextCursor:
           rows.length > query.limit && last
-            ? encode({ at: new Date(last.createdAt).toISOString(), id: last.id })
+            ? encodeCursor({ at: new Date(last.createdAt).toISOString(), id: last.id })
             : null,
       };
     },

@@ -1,24 +1,10 @@
 import type { RequestContext } from '@companero/core/auth/request-context';
-import { AppError } from '@companero/core/errors/app-error';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type AuditEntryRow, auditLogRepository } from '../repositories/audit-log.repository';
 
 export type RequestMeta = { requestId: string; ip?: string; userAgent?: string };
-
-const encodeCursor = (row: AuditEntryRow) =>
-  Buffer.from(`${new Date(row.createdAt).toISOString()}|${row.id}`).toString('base64url');
-
-const decodeCursor = (cursor: string) => {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError('VALIDATION_FAILED', {
-      message: 'The cursor is not valid.',
-      errors: [{ path: 'query.cursor', message: 'Invalid cursor' }],
-    });
-  }
-  return { createdAt, id };
-};
 
 /** Who did what, when, from where: one row per security-relevant action, in the creator's tenant. */
 export const createAuditService = (deps: { db: TenantDatabase }) => ({
@@ -31,7 +17,9 @@ export const createAuditService = (deps: { db: TenantDatabase }) => ({
     await appendAuditEntry(tx, ctx, entry);
   },
   async list(ctx: RequestContext, query: { limit: number; cursor?: string; action?: string }) {
-    const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const before = query.cursor
+      ? decodeCursor(query.cursor, ['createdAt', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.createdAt))
+      : undefined;
     const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
       auditLogRepository.list(tx, { limit: query.limit + 1, before, action: query.action }),
     );
@@ -49,7 +37,7 @@ export const createAuditService = (deps: { db: TenantDatabase }) => ({
         metadata: row.metadata,
         createdAt: new Date(row.createdAt).toISOString(),
       })),
-      nextCursor: rows.length > query.limit && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+      nextCursor: rows.length > query.limit && page.length > 0 ? encodeCursor({ createdAt: new Date(page[page.length - 1]!.createdAt).toISOString(), id: page[page.length - 1]!.id }) : null,
     };
   },
 });

@@ -62,6 +62,9 @@ export const createSigningKeyService = (deps: SigningKeyServiceDeps) => {
   const loadActive = async () => {
     const row = await withAppRole(deps.db, (tx) => signingKeysRepository.getActive(tx));
     if (!row) throw new Error('No active signing key: the auth service has not been started once.');
+    // A key rotated by another process: a key set cached before the rotation lacks it, and this process would
+    // reject the tokens it is about to sign until that cache expired.
+    if (active && active.kid !== row.kid) jwks = undefined;
     active = {
       kid: row.kid,
       key: await importPKCS8(deps.secretBox.decrypt(row.privateKeyCiphertext), 'RS256'),

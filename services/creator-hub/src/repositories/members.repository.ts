@@ -130,14 +130,25 @@ export const membersRepository = {
     return rowCount;
   },
 
-  /** Inserts or updates one imported row, matched on email (case-insensitive), else phone. */
-  async upsertImported(tx: TenantTx, row: ImportRow): Promise<{ id: string; isNew: boolean }> {
+  /**
+   * Inserts or updates one imported row, matched on email (case-insensitive), else phone. When the email and
+   * the phone belong to two different members the row cannot be applied (it would merge two people, and the
+   * unique phone index would fail the whole import): that is reported as a conflict.
+   */
+  async upsertImported(
+    tx: TenantTx,
+    row: ImportRow,
+  ): Promise<{ id: string; isNew: boolean } | { conflict: string }> {
     const { rows: existing } = await tx.query<{ id: string }>(
       `select id from members
         where ($1::text is not null and lower(email) = lower($1)) or ($2::text is not null and phone = $2)
-        order by (lower(email) = lower($1)) desc nulls last limit 1`,
+        order by (lower(email) = lower($1)) desc nulls last limit 2`,
       [row.email ?? null, row.phone ?? null],
     );
+    if (existing.length > 1)
+      return {
+        conflict: `The phone "${row.phone}" belongs to another member than the email "${row.email}".`,
+      };
     const match = existing[0];
     if (match) {
       await tx.query(

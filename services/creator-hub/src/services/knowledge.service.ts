@@ -14,7 +14,7 @@ import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import { type DocumentRow, documentsRepository } from '../repositories/documents.repository';
 import { foldersRepository } from '../repositories/folders.repository';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor } from '@companero/core/http/cursor';
 
 export type KnowledgeServiceDeps = { db: TenantDatabase; jobs: JobQueue; ai: AiComponents; pubsub: PubSub };
 

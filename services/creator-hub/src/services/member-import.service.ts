@@ -1,5 +1,6 @@
 import type { TImportReport } from '@companero/contracts/creator-hub/members';
 import type { StaffContext } from '@companero/core/auth/request-context';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { AppError } from '@companero/core/errors/app-error';
 import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { appendAuditEntry } from '@companero/db/audit-log';
@@ -14,14 +15,6 @@ const knownColumns = ['name', 'email', 'phone', 'tags', 'timezone'] as const;
 const exportOnlyColumns = ['channels', 'createdat', 'lastseenat'];
 const maxRows = 50_000;
 
-const isTimeZone = (value: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const ZEmail = z.email();
 // E.164 after removing the usual separators: "+34 600-12-34-56" → "+34600123456".
@@ -177,9 +170,10 @@ export const createMemberImportService = (deps: { db: TenantDatabase }) => ({
     let imported = 0;
     let updated = 0;
     await withTenant(deps.db, ctx.creatorId, async (tx) => {
-      for (const { row } of accepted) {
+      for (const { line, row } of accepted) {
         const result = await membersRepository.upsertImported(tx, row);
-        if (result.isNew) {
+        if ('conflict' in result) rejected.push({ row: line, reason: result.conflict });
+        else if (result.isNew) {
           imported += 1;
           await recordAnalyticsEvent(tx, { type: 'member.joined', memberId: result.id, channel: 'import' });
         } else updated += 1;
@@ -190,7 +184,7 @@ export const createMemberImportService = (deps: { db: TenantDatabase }) => ({
         metadata: { imported, updated, rejected: rejected.length },
       });
     });
-    return { imported, updated, rejected };
+    return { imported, updated, rejected: rejected.sort((a, b) => a.row - b.row) };
   },
 
   async exportCsv(ctx: StaffContext): Promise<string> {

@@ -5,7 +5,7 @@ import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import { memberActivityRepository } from '../repositories/member-activity.repository';
 import { type MemberRow, membersRepository } from '../repositories/members.repository';
-import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from './cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
 

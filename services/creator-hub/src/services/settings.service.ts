@@ -1,18 +1,11 @@
 import type { StaffContext } from '@companero/core/auth/request-context';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { AppError, notFound } from '@companero/core/errors/app-error';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 
 type CreatorRow = { id: string; name: string; slug: string; timezone: string; createdAt: Date };
 
-const isTimeZone = (value: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const toView = (row: CreatorRow) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() });
 
@@ -30,7 +23,8 @@ export const createSettingsService = (deps: { db: TenantDatabase }) => ({
   },
 
   async update(ctx: StaffContext, patch: { name?: string; slug?: string; timezone?: string }) {
-    if (patch.timezone && !isTimeZone(patch.timezone)) {
+    // An empty string is not a time zone either: stored, it would break every analytics query.
+    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) {
       throw new AppError('VALIDATION_FAILED', {
         message: `"${patch.timezone}" is not a time zone.`,
         errors: [{ path: 'body.timezone', message: 'Use an IANA time zone such as Europe/Madrid' }],

@@ -1,4 +1,4 @@
-import { AppError } from '@companero/core/errors/app-error';
+import { AppError } from '../errors/app-error';
 
 /** Opaque keyset cursors: base64url JSON, validated on the way back in. */
 export const encodeCursor = (value: Record<string, string>): string =>
