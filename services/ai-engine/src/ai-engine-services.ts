@@ -6,7 +6,7 @@ import { createConversationsService } from './services/conversations.service';
 import { createIngestionService } from './services/ingestion.service';
 
 export const createAiEngineServices = (runtime: Runtime, ai: AiComponents, logger: FastifyBaseLogger) => ({
-  answers: createAnswerService({ db: runtime.db, ai, cache: runtime.cache, logger }),
+  answers: createAnswerService({ db: runtime.db, ai, cache: runtime.cache, jobs: runtime.jobs, logger }),
   conversations: createConversationsService({ db: runtime.db }),
   ingestion: createIngestionService({
     db: runtime.db,

@@ -1,6 +1,6 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
-import type { HttpApp } from '@companero/core/http/create-http-app';
 import { ingestDocumentJob, reindexCreatorJob } from '@companero/contracts/jobs/knowledge-jobs';
+import type { HttpApp } from '@companero/core/http/create-http-app';
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { type AiEngineServices, createAiEngineServices } from './ai-engine-services';
@@ -14,6 +14,7 @@ export const registerAiEngineService = async (
   ai: AiComponents,
 ): Promise<AiEngineServices> => {
   const services = createAiEngineServices(runtime, ai, app.log);
+  await runtime.jobs.define(reindexCreatorJob);
   await app.register(
     async (scope: HttpApp) => {
       await scope.register(askRoutes, { services });

@@ -1,13 +1,13 @@
-import type { HttpApp } from '@companero/core/http/create-http-app';
 import type { AiComponents } from '@companero/ai/ai-components.types';
-import { ingestDocumentJob } from '@companero/contracts/jobs/knowledge-jobs';
+import { ingestDocumentJob, reindexCreatorJob } from '@companero/contracts/jobs/knowledge-jobs';
+import type { HttpApp } from '@companero/core/http/create-http-app';
 import type { Runtime } from '@companero/db/runtime';
-import { coachRoutes } from './routes/coach.routes';
-import { knowledgeRoutes } from './routes/knowledge.routes';
 import multipart from '@fastify/multipart';
 import { createHubServices, type HubServices } from './hub-services';
 import { eraseMemberJob } from './jobs/erase-member.job';
 import { analyticsRoutes } from './routes/analytics.routes';
+import { coachRoutes } from './routes/coach.routes';
+import { knowledgeRoutes } from './routes/knowledge.routes';
 import { membersRoutes } from './routes/members.routes';
 import { settingsRoutes } from './routes/settings.routes';
 
@@ -20,6 +20,7 @@ export const registerCreatorHubService = async (
   const services = createHubServices(runtime, ai);
   await runtime.jobs.define(eraseMemberJob);
   await runtime.jobs.define(ingestDocumentJob);
+  await runtime.jobs.define(reindexCreatorJob);
   await app.register(
     async (scope: HttpApp) => {
       await scope.register(multipart, {

@@ -47,10 +47,15 @@ const jaccard = (a: string[], b: string[]) => {
  * fused with reciprocal rank fusion, near-duplicates (overlapping chunks) dropped, and a relevance floor so
  * "nothing relevant" is a real answer rather than the least bad passage.
  */
-export const createHybridRetriever = (
-  deps: { db: TenantDatabase; embedder: Embedder; vectors: VectorStore },
-  options: RetrieverOptions = {},
-) => {
+export type HybridRetrieverDeps = {
+  db: TenantDatabase;
+  embedder: Embedder;
+  vectors: VectorStore;
+  /** Called when the creator's collection was built with another embedding model (schedule a re-index). */
+  onModelMismatch?: (creatorId: string, collectionModel: string) => Promise<unknown>;
+};
+
+export const createHybridRetriever = (deps: HybridRetrieverDeps, options: RetrieverOptions = {}) => {
   const candidates = options.candidates ?? 20;
   const rrfK = options.rrfK ?? 60;
   // Calibrated with `npm run eval`: small static embedding models score unrelated text well above zero, so
@@ -76,7 +81,13 @@ export const createHybridRetriever = (
                 dimension: deps.embedder.dimension,
               });
               // Vectors of another model live in this collection until the re-index finishes: do not compare them.
-              if (collection.model !== deps.embedder.model) return [];
+              if (
+                collection.model !== deps.embedder.model ||
+                collection.dimension !== deps.embedder.dimension
+              ) {
+                await deps.onModelMismatch?.(creatorId, collection.model);
+                return [];
+              }
               return deps.vectors.query(creatorId, embedding!, { k: candidates });
             })();
       return withTenant(deps.db, creatorId, async (tx) => {
@@ -131,7 +142,9 @@ export const createHybridRetriever = (
               vectorScore: entry.vectorScore,
               keywordRank: entry.keywordRank,
               coverage,
-              isRelevant: coverage >= minCoverage || ((entry.vectorScore ?? 0) >= minVectorScore && coverage >= minSupportingCoverage),
+              isRelevant:
+                coverage >= minCoverage ||
+                ((entry.vectorScore ?? 0) >= minVectorScore && coverage >= minSupportingCoverage),
               words: row.lexemes,
             };
           })

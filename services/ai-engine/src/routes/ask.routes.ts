@@ -1,7 +1,7 @@
+import { ZAskRequest, ZAskResponse } from '@companero/contracts/ai-engine/ask';
 import { signedInContext } from '@companero/core/auth/auth.plugin';
 import type { HttpApp } from '@companero/core/http/create-http-app';
 import { problemResponses } from '@companero/core/http/problem-responses';
-import { ZAskRequest, ZAskResponse } from '@companero/contracts/ai-engine/ask';
 import type { AiEngineServices } from '../ai-engine-services';
 
 const sseEvent = (event: string, data: unknown, id?: number) =>

@@ -1,6 +1,3 @@
-import { signedInContext } from '@companero/core/auth/auth.plugin';
-import type { HttpApp } from '@companero/core/http/create-http-app';
-import { problemResponses } from '@companero/core/http/problem-responses';
 import { ZFeedbackRequest, ZMessageParams } from '@companero/contracts/ai-engine/ask';
 import {
   ZConversation,
@@ -10,6 +7,9 @@ import {
   ZMessagesQuery,
   ZMessagesResponse,
 } from '@companero/contracts/ai-engine/conversations';
+import { signedInContext } from '@companero/core/auth/auth.plugin';
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import { problemResponses } from '@companero/core/http/problem-responses';
 import { z } from 'zod';
 import type { AiEngineServices } from '../ai-engine-services';
 

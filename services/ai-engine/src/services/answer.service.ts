@@ -1,12 +1,14 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
 import { coachPersonaRepository } from '@companero/ai/coach-persona.repository';
 import { createHybridRetriever, type RetrievedChunk } from '@companero/ai/retrieval/hybrid-retriever';
+import { reindexOnModelChange } from '@companero/ai/retrieval/reindex-on-model-change';
 import { searchConfigFor } from '@companero/ai/retrieval/search-config';
+import type { TAskResponse, TCitation } from '@companero/contracts/ai-engine/ask';
 import type { MemberContext, StaffContext } from '@companero/core/auth/request-context';
 import type { CacheComponents, ConversationTurn } from '@companero/core/cache/cache.types';
 import { notFound } from '@companero/core/errors/app-error';
-import type { TAskResponse, TCitation } from '@companero/contracts/ai-engine/ask';
 import { normalizeQuestion, recordAnalyticsEvent } from '@companero/db/analytics-events';
+import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
 import { conversationsRepository, type Owner } from '../repositories/conversations.repository';
@@ -17,6 +19,7 @@ export type AnswerServiceDeps = {
   db: TenantDatabase;
   ai: AiComponents;
   cache: CacheComponents;
+  jobs: JobQueue;
   logger: FastifyBaseLogger;
   historyTurns?: number;
   sourceCount?: number;
@@ -51,6 +54,7 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
     db: deps.db,
     embedder: deps.ai.embedder,
     vectors: deps.ai.vectors,
+    onModelMismatch: reindexOnModelChange(deps.jobs),
   });
   const historyTurns = deps.historyTurns ?? 8;
   const sourceCount = deps.sourceCount ?? 5;

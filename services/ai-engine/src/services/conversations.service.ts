@@ -21,7 +21,6 @@ const toMessageView = ({ memberId: _memberId, ...row }: MessageRow) => ({
   createdAt: iso(row.createdAt)!,
 });
 
-
 type AnyContext = StaffContext | MemberContext;
 
 /** Read access to conversations (staff: the creator's; members: their own) and feedback on answers. */
@@ -42,7 +41,13 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       ctx: AnyContext,
       query: { memberId?: string; channel?: string; cursor?: string; limit: number },
     ) {
-      const after = query.cursor ? decodeCursor(query.cursor, ['at', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.at)) : undefined;
+      const after = query.cursor
+        ? decodeCursor(
+            query.cursor,
+            ['at', 'id'] as const,
+            (value) => isUuid(value.id) && isCursorTimestamp(value.at),
+          )
+        : undefined;
       const memberId = ctx.actor.type === 'member' ? ctx.actor.id : query.memberId;
       const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
         conversationsRepository.list(tx, { ...query, memberId, limit: query.limit + 1 }, after),
@@ -63,7 +68,13 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       );
     },
     async messages(ctx: AnyContext, id: string, query: { cursor?: string; limit: number }) {
-      const after = query.cursor ? decodeCursor(query.cursor, ['at', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.at)) : undefined;
+      const after = query.cursor
+        ? decodeCursor(
+            query.cursor,
+            ['at', 'id'] as const,
+            (value) => isUuid(value.id) && isCursorTimestamp(value.at),
+          )
+        : undefined;
       const rows = await withTenant(deps.db, ctx.creatorId, async (tx) => {
         await visibleConversation(tx, ctx, id);
         return conversationsRepository.listMessages(tx, id, query.limit + 1, after);

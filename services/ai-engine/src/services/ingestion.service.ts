@@ -8,12 +8,12 @@ import { titleFromFileName } from '@companero/ai/documents/document-title';
 import { parseDocument } from '@companero/ai/documents/parse-document';
 import { knowledgeChunksRepository } from '@companero/ai/retrieval/knowledge-chunks.repository';
 import { searchConfigFor } from '@companero/ai/retrieval/search-config';
-import type { PubSub } from '@companero/core/cache/cache.types';
 import {
   ingestDocumentJob,
   knowledgeEventsChannel,
   reindexCreatorJob,
 } from '@companero/contracts/jobs/knowledge-jobs';
+import type { PubSub } from '@companero/core/cache/cache.types';
 import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
@@ -127,7 +127,10 @@ export const createIngestionService = (deps: IngestionServiceDeps) => {
             pageCount: parsed.pageCount ?? null,
             embeddingModel: deps.ai.embedder.model,
             // The document's own title replaces the one guessed from the file name, never one the creator typed.
-            title: parsed.title && document.title === titleFromFileName(document.fileName) ? parsed.title.slice(0, 200) : undefined,
+            title:
+              parsed.title && document.title === titleFromFileName(document.fileName)
+                ? parsed.title.slice(0, 200)
+                : undefined,
           });
         });
         // Deleted while we worked: its new vectors must go too.

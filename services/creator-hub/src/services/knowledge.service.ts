@@ -4,17 +4,18 @@ import { coachPersonaRepository } from '@companero/ai/coach-persona.repository';
 import { detectDocumentType, mimeTypes } from '@companero/ai/documents/detect-document-type';
 import { titleFromFileName } from '@companero/ai/documents/document-title';
 import { createHybridRetriever } from '@companero/ai/retrieval/hybrid-retriever';
+import { reindexOnModelChange } from '@companero/ai/retrieval/reindex-on-model-change';
 import { searchConfigFor } from '@companero/ai/retrieval/search-config';
+import { ingestDocumentJob, knowledgeEventsChannel } from '@companero/contracts/jobs/knowledge-jobs';
 import type { StaffContext } from '@companero/core/auth/request-context';
 import type { PubSub } from '@companero/core/cache/cache.types';
 import { AppError, notFound } from '@companero/core/errors/app-error';
-import { ingestDocumentJob, knowledgeEventsChannel } from '@companero/contracts/jobs/knowledge-jobs';
+import { decodeCursor, encodeCursor } from '@companero/core/http/cursor';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import { type DocumentRow, documentsRepository } from '../repositories/documents.repository';
 import { foldersRepository } from '../repositories/folders.repository';
-import { decodeCursor, encodeCursor } from '@companero/core/http/cursor';
 
 export type KnowledgeServiceDeps = { db: TenantDatabase; jobs: JobQueue; ai: AiComponents; pubsub: PubSub };
 
@@ -25,13 +26,13 @@ export const toDocumentView = (row: DocumentRow) => ({
   updatedAt: new Date(row.updatedAt).toISOString(),
 });
 
-
 /** The creator's knowledge base: uploads (stored, then ingested by a durable job), folders, search. */
 export const createKnowledgeService = (deps: KnowledgeServiceDeps) => {
   const retriever = createHybridRetriever({
     db: deps.db,
     embedder: deps.ai.embedder,
     vectors: deps.ai.vectors,
+    onModelMismatch: reindexOnModelChange(deps.jobs),
   });
 
   const assertFolder = async (tx: TenantTx, folderId: string | null | undefined) => {
