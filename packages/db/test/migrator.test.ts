@@ -61,7 +61,9 @@ describe.each(backends())('migrate on $name', (backend) => {
     const { rows } = await test.database.query<{ version: string; checksum: string }>(
       'select version, checksum from schema_migrations order by version',
     );
-    expect(rows).toEqual(all.map((migration) => ({ version: migration.version, checksum: migration.checksum })));
+    expect(rows).toEqual(
+      all.map((migration) => ({ version: migration.version, checksum: migration.checksum })),
+    );
   });
 
   it('refuses to run when an applied migration was changed afterwards', async () => {
@@ -124,24 +126,27 @@ describe.each(backends())('migrate on $name', (backend) => {
   });
 });
 
-describe.each(backends().filter((backend) => backend.usesPostgres))('concurrent migrate on $name', (backend) => {
-  let test: TestDatabase;
+describe.each(backends().filter((backend) => backend.usesPostgres))(
+  'concurrent migrate on $name',
+  (backend) => {
+    let test: TestDatabase;
 
-  beforeAll(async () => {
-    test = await openTestDatabase(backend, { migrated: false });
-  });
-  afterAll(async () => test?.close());
+    beforeAll(async () => {
+      test = await openTestDatabase(backend, { migrated: false });
+    });
+    afterAll(async () => test?.close());
 
-  it('serialises two migrators started at once: one applies, the other finds everything applied', async () => {
-    const other = await createDatabaseFromConfig(test.config, { role: 'owner' });
-    try {
-      const appRole = test.config.DATABASE_APP_ROLE;
-      const reports = await Promise.all([migrate(test.database, { appRole }), migrate(other, { appRole })]);
-      const applied = reports.map((report) => report.applied.length).sort();
-      expect(applied).toEqual([0, loadMigrations().length]);
-      expect(reports.map((report) => report.alreadyApplied).sort()).toEqual([0, loadMigrations().length]);
-    } finally {
-      await other.close();
-    }
-  });
-});
+    it('serialises two migrators started at once: one applies, the other finds everything applied', async () => {
+      const other = await createDatabaseFromConfig(test.config, { role: 'owner' });
+      try {
+        const appRole = test.config.DATABASE_APP_ROLE;
+        const reports = await Promise.all([migrate(test.database, { appRole }), migrate(other, { appRole })]);
+        const applied = reports.map((report) => report.applied.length).sort();
+        expect(applied).toEqual([0, loadMigrations().length]);
+        expect(reports.map((report) => report.alreadyApplied).sort()).toEqual([0, loadMigrations().length]);
+      } finally {
+        await other.close();
+      }
+    });
+  },
+);

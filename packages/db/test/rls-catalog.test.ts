@@ -94,8 +94,12 @@ describe.each(backends())('the catalog checker itself on $name', (backend) => {
 
   it('reports an application role that owns a table', async () => {
     const appRole = throwaway.config.DATABASE_APP_ROLE;
-    await throwaway.database.exec(`create table owned_by_app (id int); alter table owned_by_app owner to "${appRole}";`);
-    expect((await inspectAppRole(throwaway.database, appRole)).ownedRelations).toEqual(['public.owned_by_app']);
+    await throwaway.database.exec(
+      `create table owned_by_app (id int); alter table owned_by_app owner to "${appRole}";`,
+    );
+    expect((await inspectAppRole(throwaway.database, appRole)).ownedRelations).toEqual([
+      'public.owned_by_app',
+    ]);
     await throwaway.database.exec('drop table owned_by_app');
   });
 
@@ -103,8 +107,13 @@ describe.each(backends())('the catalog checker itself on $name', (backend) => {
     const bypassing = `companero_bypass_${randomBytes(4).toString('hex')}`;
     const superuser = `companero_super_${randomBytes(4).toString('hex')}`;
     strayRoles.push(bypassing, superuser);
-    await throwaway.database.exec(`create role ${bypassing} nologin bypassrls; create role ${superuser} nologin superuser;`);
-    expect(await inspectAppRole(throwaway.database, bypassing)).toMatchObject({ bypassesRls: true, isSuperuser: false });
+    await throwaway.database.exec(
+      `create role ${bypassing} nologin bypassrls; create role ${superuser} nologin superuser;`,
+    );
+    expect(await inspectAppRole(throwaway.database, bypassing)).toMatchObject({
+      bypassesRls: true,
+      isSuperuser: false,
+    });
     expect(await inspectAppRole(throwaway.database, superuser)).toMatchObject({ isSuperuser: true });
     expect((await inspectAppRole(throwaway.database, 'companero_no_such_role')).exists).toBe(false);
   });

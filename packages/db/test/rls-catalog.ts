@@ -34,10 +34,14 @@ export const inspectTenantTables = async (
   );
   const findings: RlsFinding[] = [];
   for (const row of rows) {
-    if (!row.is_enabled) findings.push({ table: row.table_name, problem: 'row level security is not enabled' });
+    if (!row.is_enabled)
+      findings.push({ table: row.table_name, problem: 'row level security is not enabled' });
     if (!row.is_forced) findings.push({ table: row.table_name, problem: 'row level security is not forced' });
     if (row.tenant_policies === 0) {
-      findings.push({ table: row.table_name, problem: 'no policy on app.current_creator_id (USING and WITH CHECK)' });
+      findings.push({
+        table: row.table_name,
+        problem: 'no policy on app.current_creator_id (USING and WITH CHECK)',
+      });
     }
   }
   return { tenantTables: rows.map((row) => row.table_name), findings };

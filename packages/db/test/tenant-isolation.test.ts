@@ -99,7 +99,11 @@ const seedTenant = async (owner: Queryable, name: string): Promise<Tenant> => {
     memberId: randomUUID(),
   };
   const { creatorId, accountId, memberId } = tenant;
-  await owner.query('insert into creators (id, name, slug) values ($1, $2, $3)', [creatorId, name, tenant.slug]);
+  await owner.query('insert into creators (id, name, slug) values ($1, $2, $3)', [
+    creatorId,
+    name,
+    tenant.slug,
+  ]);
   await owner.query("insert into accounts (id, email, name, password_hash) values ($1, $2, $3, 'x')", [
     accountId,
     `${name}-${token()}@example.com`,
@@ -157,7 +161,10 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
     ).rows.map((row) => row.row);
 
   const ownerCount = async (table: string) =>
-    Number((await test.database.query<{ count: number }>(`select count(*)::int as count from ${table}`)).rows[0]!.count);
+    Number(
+      (await test.database.query<{ count: number }>(`select count(*)::int as count from ${table}`)).rows[0]!
+        .count,
+    );
 
   beforeAll(async () => {
     test = await openTestDatabase(backend);
@@ -169,8 +176,12 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
   describe.each(tenantTables)('$table', (spec) => {
     it("lets tenant B read its own rows and none of A's", async () => {
       const seen = await withTenant(test.db, tenantB.creatorId, async (tx) => {
-        const ofA = await tx.query(`select * from ${spec.table} where ${spec.tenantColumn} = $1`, [tenantA.creatorId]);
-        const all = await tx.query<{ tenant: string }>(`select ${spec.tenantColumn}::text as tenant from ${spec.table}`);
+        const ofA = await tx.query(`select * from ${spec.table} where ${spec.tenantColumn} = $1`, [
+          tenantA.creatorId,
+        ]);
+        const all = await tx.query<{ tenant: string }>(
+          `select ${spec.tenantColumn}::text as tenant from ${spec.table}`,
+        );
         return { ofA: ofA.rows.length, tenants: [...new Set(all.rows.map((row) => row.tenant))] };
       });
       expect(seen).toEqual({ ofA: 0, tenants: [tenantB.creatorId] });
@@ -180,13 +191,17 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
       const before = await snapshotOfA(spec);
       expect(before.length).toBeGreaterThan(0);
       const affected = await withTenant(test.db, tenantB.creatorId, async (tx) => {
-        const updated = await tx.query(`update ${spec.table} set ${spec.change} where ${spec.tenantColumn} = $1`, [
+        const updated = await tx.query(
+          `update ${spec.table} set ${spec.change} where ${spec.tenantColumn} = $1`,
+          [tenantA.creatorId],
+        );
+        const updatedAll = await tx.query(
+          `update ${spec.table} set ${spec.change} where ${spec.tenantColumn} <> $1`,
+          [tenantB.creatorId],
+        );
+        const deleted = await tx.query(`delete from ${spec.table} where ${spec.tenantColumn} = $1`, [
           tenantA.creatorId,
         ]);
-        const updatedAll = await tx.query(`update ${spec.table} set ${spec.change} where ${spec.tenantColumn} <> $1`, [
-          tenantB.creatorId,
-        ]);
-        const deleted = await tx.query(`delete from ${spec.table} where ${spec.tenantColumn} = $1`, [tenantA.creatorId]);
         return [updated.rowCount, updatedAll.rowCount, deleted.rowCount];
       });
       expect(affected).toEqual([0, 0, 0]);
@@ -207,7 +222,10 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
 
     it('reads as empty to the application role without a tenant', async () => {
       expect(await ownerCount(spec.table)).toBeGreaterThanOrEqual(2);
-      const count = await withAppRole(test.db, async (tx) => (await tx.query(`select * from ${spec.table}`)).rows.length);
+      const count = await withAppRole(
+        test.db,
+        async (tx) => (await tx.query(`select * from ${spec.table}`)).rows.length,
+      );
       expect(count).toBe(0);
     });
   });
@@ -216,7 +234,9 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
     it('refuses a row for creator A inserted inside tenant B', async () => {
       const before = await snapshotOfA(spec);
       const row = spec.newRow!(tenantA.creatorId, tenantB);
-      const message = await rejectionMessage(withTenant(test.db, tenantB.creatorId, (tx) => tx.query(row.sql, row.params)));
+      const message = await rejectionMessage(
+        withTenant(test.db, tenantB.creatorId, (tx) => tx.query(row.sql, row.params)),
+      );
       expect(message).toMatch(/new row violates row-level security policy/);
       expect(await snapshotOfA(spec)).toEqual(before);
     });
@@ -237,7 +257,10 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
   it('refuses a new creator row other than the current tenant', async () => {
     const message = await rejectionMessage(
       withTenant(test.db, tenantB.creatorId, (tx) =>
-        tx.query("insert into creators (id, name, slug) values ($1, 'Intruder', $2)", [randomUUID(), `intruder-${token()}`]),
+        tx.query("insert into creators (id, name, slug) values ($1, 'Intruder', $2)", [
+          randomUUID(),
+          `intruder-${token()}`,
+        ]),
       ),
     );
     expect(message).toMatch(/new row violates row-level security policy/);
@@ -252,8 +275,14 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
 
   describe('application role scopes', () => {
     it('reads global tables without a tenant', async () => {
-      const accounts = await withAppRole(test.db, async (tx) =>
-        (await tx.query<{ id: string }>('select id from accounts where id = any($1::uuid[])', [[tenantA.accountId, tenantB.accountId]])).rows,
+      const accounts = await withAppRole(
+        test.db,
+        async (tx) =>
+          (
+            await tx.query<{ id: string }>('select id from accounts where id = any($1::uuid[])', [
+              [tenantA.accountId, tenantB.accountId],
+            ])
+          ).rows,
       );
       expect(accounts).toHaveLength(2);
     });
@@ -262,7 +291,11 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
       const seen = await withAppRole(
         test.db,
         async (tx) => ({
-          memberships: (await tx.query<{ creator_id: string; account_id: string }>('select creator_id, account_id from memberships')).rows,
+          memberships: (
+            await tx.query<{ creator_id: string; account_id: string }>(
+              'select creator_id, account_id from memberships',
+            )
+          ).rows,
           creators: (await tx.query<{ id: string }>('select id from creators')).rows.map((row) => row.id),
           members: (await tx.query('select * from members')).rows.length,
           invitations: (await tx.query('select * from team_invitations')).rows.length,
@@ -281,8 +314,13 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
       const affected = await withAppRole(
         test.db,
         async (tx) => [
-          (await tx.query("update memberships set role = 'viewer' where account_id = $1", [tenantA.accountId])).rowCount,
-          (await tx.query("update creators set name = 'Renamed' where id = $1", [tenantA.creatorId])).rowCount,
+          (
+            await tx.query("update memberships set role = 'viewer' where account_id = $1", [
+              tenantA.accountId,
+            ])
+          ).rowCount,
+          (await tx.query("update creators set name = 'Renamed' where id = $1", [tenantA.creatorId]))
+            .rowCount,
           (await tx.query('delete from memberships where account_id = $1', [tenantA.accountId])).rowCount,
         ],
         { accountId: tenantA.accountId },
@@ -303,9 +341,13 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
     });
 
     it('exposes nothing for a slug that does not exist', async () => {
-      const count = await withAppRole(test.db, async (tx) => (await tx.query('select * from creators')).rows.length, {
-        creatorSlug: 'no-such-creator',
-      });
+      const count = await withAppRole(
+        test.db,
+        async (tx) => (await tx.query('select * from creators')).rows.length,
+        {
+          creatorSlug: 'no-such-creator',
+        },
+      );
       expect(count).toBe(0);
     });
 
@@ -316,7 +358,9 @@ describe.each(backends())('tenant isolation on $name', (backend) => {
     });
 
     it('denies the application role the migration bookkeeping', async () => {
-      const message = await rejectionMessage(withAppRole(test.db, (tx) => tx.query('select * from schema_migrations')));
+      const message = await rejectionMessage(
+        withAppRole(test.db, (tx) => tx.query('select * from schema_migrations')),
+      );
       expect(message).toMatch(/permission denied/);
     });
   });

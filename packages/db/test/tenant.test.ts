@@ -12,7 +12,10 @@ describe.each(backends())('withTenant and withAppRole on $name', (backend) => {
 
   const memberNames = async (creatorId: string) =>
     (
-      await test.database.query<{ name: string }>('select name from members where creator_id = $1 order by name', [creatorId])
+      await test.database.query<{ name: string }>(
+        'select name from members where creator_id = $1 order by name',
+        [creatorId],
+      )
     ).rows.map((row) => row.name);
 
   beforeAll(async () => {
@@ -82,7 +85,11 @@ describe.each(backends())('withTenant and withAppRole on $name', (backend) => {
     );
     expect(message).toMatch(/no_such_table/);
     expect(await memberNames(creatorB)).not.toContain('Before failure');
-    const count = await withTenant(test.db, creatorB, async (tx) => (await tx.query('select * from members')).rows.length);
+    const count = await withTenant(
+      test.db,
+      creatorB,
+      async (tx) => (await tx.query('select * from members')).rows.length,
+    );
     expect(count).toBeGreaterThan(0);
   });
 
@@ -96,7 +103,9 @@ describe.each(backends())('withTenant and withAppRole on $name', (backend) => {
 
   it('refuses a tenant transaction opened inside another one, and the outer one still commits', async () => {
     const nested = await withTenant(test.db, creatorA, async (tx) => {
-      const inner = await rejectionMessage(withTenant(test.db, creatorB, (innerTx) => innerTx.query('select 1')));
+      const inner = await rejectionMessage(
+        withTenant(test.db, creatorB, (innerTx) => innerTx.query('select 1')),
+      );
       const innerApp = await rejectionMessage(withAppRole(test.db, (innerTx) => innerTx.query('select 1')));
       await tx.query("insert into members (creator_id, name) values ($1, 'Outer survives')", [creatorA]);
       return [inner, innerApp];
@@ -127,7 +136,12 @@ describe.each(backends())('withTenant and withAppRole on $name', (backend) => {
         const { rows } = await tx.query<{ creator_id: string }>('select creator_id::text from members');
         return [...new Set(rows.map((row) => row.creator_id))];
       });
-    const results = await Promise.all([readOwn(creatorA), readOwn(creatorB), readOwn(creatorA), readOwn(creatorB)]);
+    const results = await Promise.all([
+      readOwn(creatorA),
+      readOwn(creatorB),
+      readOwn(creatorA),
+      readOwn(creatorB),
+    ]);
     expect(results).toEqual([[creatorA], [creatorB], [creatorA], [creatorB]]);
   });
 });
