@@ -62,4 +62,53 @@ describe.each(backends())('POST /api/auth/register on $name', (backend) => {
     const login = await http.post('/api/auth/login', { email: 'weak@example.com', password: 'password1' });
     expect(login.status).toBe(401);
   });
+
+  it('derives a free handle when the one from the creator name is taken', async () => {
+    const first = await http.post<Record<string, any>>('/api/auth/register', {
+      email: 'lola@example.com',
+      password: 'correct horse battery staple 9',
+      name: 'Lola',
+      creatorName: 'Yoga Flow',
+    });
+    const second = await http.post<Record<string, any>>('/api/auth/register', {
+      email: 'mara@example.com',
+      password: 'correct horse battery staple 9',
+      name: 'Mara',
+      creatorName: 'Yoga Flow',
+    });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(first.body.creator.slug).toBe('yoga-flow');
+    expect(second.body.creator.slug).toMatch(/^yoga-flow-[0-9a-f]{4}$/);
+  });
+
+  it('uses the creator handle given in creatorSlug', async () => {
+    const response = await http.post<Record<string, any>>('/api/auth/register', {
+      email: 'nora@example.com',
+      password: 'correct horse battery staple 9',
+      name: 'Nora',
+      creatorName: 'Nora Runs',
+      creatorSlug: 'Run-With-Nora',
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.creator.slug).toBe('run-with-nora');
+  });
+
+  it('answers 409 for a creator handle that is taken, and stores nothing', async () => {
+    const response = await http.post<Record<string, any>>('/api/auth/register', {
+      email: 'late@example.com',
+      password: 'correct horse battery staple 9',
+      name: 'Late',
+      creatorName: 'Anything',
+      creatorSlug: 'yoga-flow',
+    });
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('CONFLICT');
+    expect(response.body.detail).toContain('yoga-flow');
+    const login = await http.post('/api/auth/login', {
+      email: 'late@example.com',
+      password: 'correct horse battery staple 9',
+    });
+    expect(login.status).toBe(401);
+  });
 });

@@ -33,8 +33,9 @@ const fastifyCodeMap: Record<string, AppErrorCode> = {
   FST_PROTO_VIOLATION: 'BAD_REQUEST',
 };
 
+// Fastify names the query string "querystring"; problems say "query", like the rest of the API.
 const toIssuePath = (instancePath: string, location: string): string =>
-  [location, ...instancePath.split('/').filter(Boolean)].filter(Boolean).join('.');
+  [location === 'querystring' ? 'query' : location, ...instancePath.split('/').filter(Boolean)].filter(Boolean).join('.');
 
 /** Maps everything a handler, a hook or Fastify itself can throw onto RFC 9457 problems. */
 export const errorHandler = (
@@ -58,7 +59,7 @@ export const errorHandler = (
     }));
     return sendProblem(reply, {
       code: 'VALIDATION_FAILED',
-      detail: `The request ${error.validationContext ?? 'input'} is not valid.`,
+      detail: `The request ${error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'input')} is not valid.`,
       errors,
     });
   }
