@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildServerApp, createAiForServices, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
+import { dashboardPlugin, ensureDashboardBuilt } from './dashboard.plugin';
 import { onShutdown } from './shutdown';
 
 // A .env file in the working directory is read like the environment (variables already set win).
@@ -38,6 +39,7 @@ program
     const startedAt = performance.now();
     const config = loadConfig();
     const logger = pino(loggerOptions(config.LOG_LEVEL, 'companero', config.LOG_FORMAT));
+    await ensureDashboardBuilt({ log: (line) => logger.info(line) });
     const runtime = await createRuntime(config, {
       migrate: true,
       applicationName: 'companero',
@@ -51,6 +53,7 @@ program
     await runtime.jobs.start();
     const ai = await createAiForServices(runtime, serviceNames, logger);
     const app = await buildServerApp(runtime, serviceNames, { ai });
+    await app.register(dashboardPlugin);
     await startWorkers(runtime, serviceNames, ai);
     const port = options.port ?? config.PORT;
     await app.listen({ port, host: config.HOST });

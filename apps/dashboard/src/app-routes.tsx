@@ -1,0 +1,53 @@
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes } from 'react-router';
+import { AccountPage } from './features/account/pages/account.page';
+import { AuditPage } from './features/audit/pages/audit.page';
+import { RequireSession } from './features/auth/components/require-session';
+import { SessionBootstrap } from './features/auth/components/session-bootstrap';
+import { AcceptInvitationPage } from './features/auth/pages/accept-invitation.page';
+import { SignInPage } from './features/auth/pages/sign-in.page';
+import { SignUpPage } from './features/auth/pages/sign-up.page';
+import { MemberPage } from './features/members/pages/member.page';
+import { MembersPage } from './features/members/pages/members.page';
+import { SettingsPage } from './features/settings/pages/settings.page';
+import { AppShell } from './features/shell/components/app-shell';
+import { NotFoundPage } from './features/shell/pages/not-found.page';
+import { TeamPage } from './features/team/pages/team.page';
+import { LoadingState } from './ui/states';
+
+// The charts library is the largest dependency: load it with the page that draws charts.
+const AnalyticsPage = lazy(() => import('./features/analytics/pages/analytics.page'));
+
+export const AppRoutes = () => (
+  <SessionBootstrap>
+    <Routes>
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route path="/sign-up" element={<SignUpPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <AppShell />
+          </RequireSession>
+        }
+      >
+        <Route index element={<Navigate to="/analytics" replace />} />
+        <Route
+          path="analytics"
+          element={
+            <Suspense fallback={<LoadingState label="Loading analytics…" />}>
+              <AnalyticsPage />
+            </Suspense>
+          }
+        />
+        <Route path="members" element={<MembersPage />} />
+        <Route path="members/:memberId" element={<MemberPage />} />
+        <Route path="team" element={<TeamPage />} />
+        <Route path="audit" element={<AuditPage />} />
+        <Route path="settings" element={<SettingsPage />} />
+        <Route path="account" element={<AccountPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  </SessionBootstrap>
+);
