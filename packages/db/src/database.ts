@@ -17,7 +17,14 @@ export type Database = Queryable & {
   kind: 'pglite' | 'postgres';
   /** Runs a script of several statements without parameters (migrations, pg-boss DDL). */
   exec(sql: string): Promise<QueryResult<Record<string, unknown>>>;
-  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in a transaction. `settings` are transaction-scoped configuration parameters
+   * (set_config(name, value, true)) applied before `work`, in the same round trip as BEGIN where possible.
+   */
+  transaction<T>(
+    work: (tx: Transaction) => Promise<T>,
+    options?: { settings?: Record<string, string> },
+  ): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 };

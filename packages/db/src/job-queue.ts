@@ -146,7 +146,11 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
       await define(definition);
       await boss.work(
         definition.name,
-        { pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 1, batchSize: 1, includeMetadata: true },
+        {
+          pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 1,
+          batchSize: 1,
+          includeMetadata: true,
+        },
         async (jobs) => {
           for (const job of jobs) {
             const parsed = definition.schema.safeParse(job.data);

@@ -46,14 +46,18 @@ export const migrate = async (
       name text not null,
       checksum text not null,
       applied_at timestamptz not null default now())`);
-    const { rows } = await tx.query<{ version: string; checksum: string }>('select version, checksum from schema_migrations');
+    const { rows } = await tx.query<{ version: string; checksum: string }>(
+      'select version, checksum from schema_migrations',
+    );
     const applied = new Map(rows.map((row) => [row.version, row.checksum]));
     const result: MigrationReport = { applied: [], alreadyApplied: 0 };
     for (const migration of migrations) {
       const checksum = applied.get(migration.version);
       if (checksum) {
         if (checksum !== migration.checksum) {
-          throw new Error(`Migration ${migration.version}_${migration.name} was changed after it was applied.`);
+          throw new Error(
+            `Migration ${migration.version}_${migration.name} was changed after it was applied.`,
+          );
         }
         result.alreadyApplied += 1;
         continue;
@@ -61,7 +65,10 @@ export const migrate = async (
       try {
         await tx.exec(migration.sql);
       } catch (error) {
-        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(
+          `Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       await tx.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
         migration.version,

@@ -26,17 +26,24 @@ export const createPgliteDatabase = async (dataDir: string | undefined): Promise
       const withRows = [...results].reverse().find((result) => result.fields.length > 0) ?? results.at(-1);
       return withRows ? toResult(withRows as Results<Record<string, unknown>>) : { rows: [], rowCount: 0 };
     },
-    async transaction(work) {
-      return pg.transaction(async (tx) =>
-        work({
+    async transaction(work, options) {
+      return pg.transaction(async (tx) => {
+        const settings = Object.entries(options?.settings ?? {});
+        if (settings.length > 0) {
+          await tx.query(
+            `select ${settings.map((_, index) => `set_config($${index * 2 + 1}, $${index * 2 + 2}, true)`).join(', ')}`,
+            settings.flat(),
+          );
+        }
+        return work({
           async query<Row>(sql: string, params: unknown[] = []) {
             return toResult(await tx.query<Row>(sql, params));
           },
           async exec(sql: string) {
             await tx.exec(sql);
           },
-        }),
-      );
+        });
+      });
     },
     async ping() {
       if (isClosed) throw new Error('PGlite is closed');

@@ -14,6 +14,9 @@ const toResult = <Row>(result: pg.QueryResult): QueryResult<Row> => ({
   rowCount: result.rowCount ?? result.rows.length,
 });
 
+// Identifiers, UUIDs and slugs: nothing that can close a string literal or start a comment.
+const safeLiteral = /^[A-Za-z0-9_.-]*$/;
+
 /** PostgreSQL through a node-postgres pool. Timeouts keep a dead server from hanging requests. */
 export const createPostgresDatabase = (options: PostgresOptions): Database => {
   const pool = new pg.Pool({
@@ -38,11 +41,29 @@ export const createPostgresDatabase = (options: PostgresOptions): Database => {
         : result;
       return last ? toResult(last) : { rows: [], rowCount: 0 };
     },
-    async transaction(work) {
+    async transaction(work, options) {
       const client = await pool.connect();
       let isBroken = false;
       try {
-        await client.query('begin');
+        const settings = Object.entries(options?.settings ?? {});
+        if (
+          settings.length > 0 &&
+          settings.every(([name, value]) => safeLiteral.test(name) && safeLiteral.test(value))
+        ) {
+          // One round trip for BEGIN and the settings (simple protocol, several statements). Inlining is safe:
+          // only names and values made of these characters are ever inlined.
+          await client.query(
+            `begin; select ${settings.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`,
+          );
+        } else {
+          await client.query('begin');
+          if (settings.length > 0) {
+            await client.query(
+              `select ${settings.map((_, index) => `set_config($${index * 2 + 1}, $${index * 2 + 2}, true)`).join(', ')}`,
+              settings.flat(),
+            );
+          }
+        }
         const tx: Transaction = {
           async query<Row>(sql: string, params: unknown[] = []) {
             return toResult<Row>(await client.query(sql, params));

@@ -5,13 +5,17 @@ import type { Database, Queryable } from './database';
 // the bug by taking a second pooled connection (and escaping the outer transaction). Both are refused here.
 const openTransaction = new AsyncLocalStorage<true>();
 
-const runOutermost = <T>(db: TenantDatabase, work: (tx: Queryable) => Promise<T>): Promise<T> => {
+const runOutermost = <T>(
+  db: TenantDatabase,
+  settings: Record<string, string>,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> => {
   if (openTransaction.getStore()) {
     throw new Error(
       'A tenant/app transaction was opened inside another one; pass the open transaction instead.',
     );
   }
-  return openTransaction.run(true, () => db.database.transaction(work));
+  return openTransaction.run(true, () => db.database.transaction(work, { settings }));
 };
 
 declare const tenantBrand: unique symbol;
@@ -42,14 +46,10 @@ export const withTenant = async <T>(
   work: (tx: TenantTx) => Promise<T>,
 ): Promise<T> => {
   if (!uuidPattern.test(creatorId)) throw new Error('withTenant: creatorId must be a UUID');
-  return runOutermost(db, async (tx) => {
-    // set_config('role', …, true) is SET LOCAL ROLE: dropped at commit, so a pooled connection never keeps it.
-    await tx.query("select set_config('role', $1, true), set_config('app.current_creator_id', $2, true)", [
-      db.appRole,
-      creatorId,
-    ]);
-    return work(Object.assign(tx, { creatorId }) as TenantTx);
-  });
+  // set_config('role', …, true) is SET LOCAL ROLE: dropped at commit, so a pooled connection never keeps it.
+  return runOutermost(db, { role: db.appRole, 'app.current_creator_id': creatorId }, async (tx) =>
+    work(Object.assign(tx, { creatorId }) as TenantTx),
+  );
 };
 
 export type AppScope = {
@@ -70,12 +70,13 @@ export const withAppRole = async <T>(
 ): Promise<T> => {
   if (scope.accountId && !uuidPattern.test(scope.accountId))
     throw new Error('withAppRole: accountId must be a UUID');
-  return runOutermost(db, async (tx) => {
-    await tx.query(
-      `select set_config('role', $1, true), set_config('app.current_account_id', $2, true),
-              set_config('app.lookup_creator_slug', $3, true)`,
-      [db.appRole, scope.accountId ?? '', scope.creatorSlug ?? ''],
-    );
-    return work(tx as AppTx);
-  });
+  return runOutermost(
+    db,
+    {
+      role: db.appRole,
+      'app.current_account_id': scope.accountId ?? '',
+      'app.lookup_creator_slug': scope.creatorSlug ?? '',
+    },
+    async (tx) => work(tx as AppTx),
+  );
 };

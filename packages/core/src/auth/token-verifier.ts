@@ -1,4 +1,11 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  errors,
+  type JSONWebKeySet,
+  jwtVerify,
+} from 'jose';
 import { AppError } from '../errors/app-error';
 import { type TAccessTokenClaims, ZAccessTokenClaims } from './access-token';
 
@@ -15,11 +22,34 @@ const invalid = (message: string, cause?: unknown) => new AppError('INVALID_TOKE
  * key as an HMAC secret are refused before any key is tried. A local key set reloads once when it meets an
  * unknown `kid` (a key rotated by another process).
  */
-export const createTokenVerifier = (options: {
-  source: KeySetSource;
-  issuer: string;
-  audience: string;
-}): TokenVerifier => {
+/**
+ * Remembers verified tokens until they expire, so a client sending the same token on every request pays for
+ * one RS256 verification, not one per request. Bounded; the oldest entry goes first.
+ */
+const withVerifiedTokenCache = (verifier: TokenVerifier, maxEntries = 10_000): TokenVerifier => {
+  const verified = new Map<string, { claims: TAccessTokenClaims; expiresAt: number }>();
+  return {
+    async verify(token) {
+      const cached = verified.get(token);
+      if (cached && cached.expiresAt > Date.now()) return cached.claims;
+      if (cached) verified.delete(token);
+      const claims = await verifier.verify(token);
+      const { exp } = decodeJwt(token);
+      if (typeof exp === 'number') {
+        if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+        verified.set(token, { claims, expiresAt: exp * 1000 });
+      }
+      return claims;
+    },
+  };
+};
+
+type VerifierOptions = { source: KeySetSource; issuer: string; audience: string };
+
+export const createTokenVerifier = (options: VerifierOptions): TokenVerifier =>
+  withVerifiedTokenCache(createUncachedTokenVerifier(options));
+
+const createUncachedTokenVerifier = (options: VerifierOptions): TokenVerifier => {
   const verifyOptions = { algorithms: ['RS256'], issuer: options.issuer, audience: options.audience };
 
   if (options.source.kind === 'remote') {

@@ -83,7 +83,8 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
       (method) => method !== request.method && shadowRouter.find(method, path) !== null,
     );
     // Fastify answers HEAD wherever it answers GET.
-    if (shadowRouter.find('GET', path) !== null && request.method !== 'HEAD' && !allowed.includes('HEAD')) allowed.push('HEAD');
+    if (shadowRouter.find('GET', path) !== null && request.method !== 'HEAD' && !allowed.includes('HEAD'))
+      allowed.push('HEAD');
     return allowed;
   });
 
@@ -113,7 +114,8 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     ...(options.redis ? { redis: options.redis, nameSpace: 'ratelimit:http:' } : {}),
-    allowList: (request) => ['/health', '/ready', '/metrics'].includes((request.url.split('?')[0] ?? '').replace(/\/+$/, '')),
+    allowList: (request) =>
+      ['/health', '/ready', '/metrics'].includes((request.url.split('?')[0] ?? '').replace(/\/+$/, '')),
     // Thrown, then rendered by the error handler as problem+json; the plugin has already set Retry-After.
     errorResponseBuilder: (_request, context) =>
       new AppError('RATE_LIMITED', {

@@ -35,7 +35,9 @@ const fastifyCodeMap: Record<string, AppErrorCode> = {
 
 // Fastify names the query string "querystring"; problems say "query", like the rest of the API.
 const toIssuePath = (instancePath: string, location: string): string =>
-  [location === 'querystring' ? 'query' : location, ...instancePath.split('/').filter(Boolean)].filter(Boolean).join('.');
+  [location === 'querystring' ? 'query' : location, ...instancePath.split('/').filter(Boolean)]
+    .filter(Boolean)
+    .join('.');
 
 /** Maps everything a handler, a hook or Fastify itself can throw onto RFC 9457 problems. */
 export const errorHandler = (
