@@ -1,14 +1,14 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
 import type { Runtime } from '@companero/db/runtime';
+import { createAnalyticsService } from './services/analytics.service';
 import { createCoachService } from './services/coach.service';
 import { createFoldersService } from './services/folders.service';
 import { createKnowledgeService } from './services/knowledge.service';
-import { createUnansweredService } from './services/unanswered.service';
-import { createAnalyticsService } from './services/analytics.service';
 import { createMemberDataService } from './services/member-data.service';
 import { createMemberImportService } from './services/member-import.service';
 import { createMembersService } from './services/members.service';
 import { createSettingsService } from './services/settings.service';
+import { createUnansweredService } from './services/unanswered.service';
 
 /** The creator hub's use cases, built from the runtime with only what each needs. */
 export const createHubServices = (runtime: Runtime, ai: AiComponents) => {

@@ -29,9 +29,13 @@ export const analyticsRepository = {
   },
 
   async activeMembers(tx: TenantTx, range: DayRange) {
+    // DISTINCT in a subquery can hash; count(DISTINCT …) always sorts, which dominated long ranges.
     const { rows } = await tx.query<{ channel: string | null; count: number }>(
-      `select channel, count(distinct member_id)::int as count from analytics_member_days
-        where day between $1::date and $2::date group by rollup (channel)`,
+      `with active as (
+         select distinct channel, member_id from analytics_member_days where day between $1::date and $2::date)
+       select null as channel, (select count(*)::int from (select distinct member_id from active) members) as count
+       union all
+       select channel, count(*)::int from active group by channel`,
       [range.from, range.to],
     );
     return rows;
@@ -95,14 +99,20 @@ export const analyticsRepository = {
    */
   async retention(tx: TenantTx, range: DayRange, timezone: string) {
     const { rows } = await tx.query<{ week: string; size: number; offset: number | null; active: number }>(
-      `with cohort as (
-         select id, date_trunc('week', (created_at at time zone $3))::date as week
-           from members where (created_at at time zone $3)::date between $1::date and $2::date),
+      `with weeks as (
+         -- The 12 newest cohort weeks of the range: the overview shows no more, so no older one is computed.
+         select distinct date_trunc('week', (created_at at time zone $3))::date as week
+           from members where (created_at at time zone $3)::date between $1::date and $2::date
+          order by week desc limit 12),
+       cohort as (
+         select m.id, date_trunc('week', (m.created_at at time zone $3))::date as week
+           from members m join weeks w on w.week = date_trunc('week', (m.created_at at time zone $3))::date
+          where (m.created_at at time zone $3)::date between $1::date and $2::date),
        sizes as (select week, count(*)::int as size from cohort group by week),
        activity as (
          select distinct c.week, c.id, ((date_trunc('week', d.day)::date - c.week) / 7) as offset
            from cohort c join analytics_member_days d on d.member_id = c.id
-          where d.day >= c.week and d.day < c.week + 84)
+          where d.day >= c.week and d.day < c.week + 84 and d.day <= $2::date)
        select to_char(s.week, 'YYYY-MM-DD') as week, s.size, a.offset, count(a.id)::int as active
          from sizes s left join activity a on a.week = s.week
         group by s.week, s.size, a.offset order by s.week desc, a.offset`,

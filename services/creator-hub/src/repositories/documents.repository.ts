@@ -74,9 +74,12 @@ export const documentsRepository = {
     tx: TenantTx,
     query: { folderId?: string; status?: string; q?: string; tag?: string; limit: number },
     after?: { createdAt: string; id: string },
-  ): Promise<DocumentRow[]> {
-    const { rows } = await tx.query<DocumentRow>(
-      `select ${columns} from knowledge_documents
+  ): Promise<(DocumentRow & { cursorAt: string })[]> {
+    // The cursor's timestamp to the microsecond, as stored: one rounded to a JavaScript Date's milliseconds
+    // would skip the documents created later in that millisecond.
+    const { rows } = await tx.query<DocumentRow & { cursorAt: string }>(
+      `select ${columns}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt"
+         from knowledge_documents
         where ($1::uuid is null or folder_id = $1) and ($2::text is null or status = $2)
           and ($3::text is null or title ilike $3 or file_name ilike $3) and ($4::text is null or tags @> array[$4]::text[])
           and ($5::timestamptz is null or (created_at, id) < ($5::timestamptz, $6::uuid))

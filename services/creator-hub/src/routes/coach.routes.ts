@@ -1,7 +1,7 @@
+import { ZCoachPersona } from '@companero/contracts/creator-hub/coach';
 import { staffContext } from '@companero/core/auth/auth.plugin';
 import type { HttpApp } from '@companero/core/http/create-http-app';
 import { problemResponses } from '@companero/core/http/problem-responses';
-import { ZCoachPersona } from '@companero/contracts/creator-hub/coach';
 import type { HubServices } from '../hub-services';
 
 export const coachRoutes = async (app: HttpApp, { services }: { services: HubServices }) => {

@@ -1,7 +1,3 @@
-import { staffContext } from '@companero/core/auth/auth.plugin';
-import { AppError } from '@companero/core/errors/app-error';
-import type { HttpApp } from '@companero/core/http/create-http-app';
-import { problemResponses } from '@companero/core/http/problem-responses';
 import {
   ZAnswerQuestionRequest,
   ZCreateFolderRequest,
@@ -20,6 +16,10 @@ import {
   ZUpdateFolderRequest,
   ZUploadDocumentResponse,
 } from '@companero/contracts/creator-hub/knowledge';
+import { staffContext } from '@companero/core/auth/auth.plugin';
+import { AppError } from '@companero/core/errors/app-error';
+import type { HttpApp } from '@companero/core/http/create-http-app';
+import { problemResponses } from '@companero/core/http/problem-responses';
 import { z } from 'zod';
 import type { HubServices } from '../hub-services';
 

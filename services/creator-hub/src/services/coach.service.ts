@@ -1,6 +1,6 @@
 import { coachPersonaRepository } from '@companero/ai/coach-persona.repository';
-import type { StaffContext } from '@companero/core/auth/request-context';
 import type { TCoachPersona } from '@companero/contracts/creator-hub/coach';
+import type { StaffContext } from '@companero/core/auth/request-context';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 

@@ -10,7 +10,7 @@ import { ingestDocumentJob, knowledgeEventsChannel } from '@companero/contracts/
 import type { StaffContext } from '@companero/core/auth/request-context';
 import type { PubSub } from '@companero/core/cache/cache.types';
 import { AppError, notFound } from '@companero/core/errors/app-error';
-import { decodeCursor, encodeCursor } from '@companero/core/http/cursor';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
@@ -111,18 +111,22 @@ export const createKnowledgeService = (deps: KnowledgeServiceDeps) => {
       ctx: StaffContext,
       query: { folderId?: string; status?: string; q?: string; tag?: string; cursor?: string; limit: number },
     ) {
-      const after = query.cursor ? decodeCursor(query.cursor, ['createdAt', 'id'] as const) : undefined;
+      const after = query.cursor
+        ? decodeCursor(
+            query.cursor,
+            ['createdAt', 'id'] as const,
+            (value) => isUuid(value.id) && isCursorTimestamp(value.createdAt),
+          )
+        : undefined;
       const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
         documentsRepository.list(tx, { ...query, limit: query.limit + 1 }, after),
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map(toDocumentView),
+        items: page.map(({ cursorAt: _cursorAt, ...row }) => toDocumentView(row)),
         nextCursor:
-          rows.length > query.limit && last
-            ? encodeCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id })
-            : null,
+          rows.length > query.limit && last ? encodeCursor({ createdAt: last.cursorAt, id: last.id }) : null,
       };
     },
 

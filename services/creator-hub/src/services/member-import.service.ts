@@ -1,7 +1,7 @@
 import type { TImportReport } from '@companero/contracts/creator-hub/members';
 import type { StaffContext } from '@companero/core/auth/request-context';
-import { isTimeZone } from '@companero/core/time/time-zone';
 import { AppError } from '@companero/core/errors/app-error';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
@@ -14,7 +14,6 @@ const knownColumns = ['name', 'email', 'phone', 'tags', 'timezone'] as const;
 // Columns export.csv adds that are computed, not data: importing an export must not turn them into attributes.
 const exportOnlyColumns = ['channels', 'createdat', 'lastseenat'];
 const maxRows = 50_000;
-
 
 const ZEmail = z.email();
 // E.164 after removing the usual separators: "+34 600-12-34-56" → "+34600123456".

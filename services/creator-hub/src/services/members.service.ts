@@ -1,11 +1,11 @@
 import type { TMemberListQuery } from '@companero/contracts/creator-hub/members';
 import type { StaffContext } from '@companero/core/auth/request-context';
 import { notFound } from '@companero/core/errors/app-error';
+import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import { memberActivityRepository } from '../repositories/member-activity.repository';
 import { type MemberRow, membersRepository } from '../repositories/members.repository';
-import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
 

@@ -1,11 +1,10 @@
 import type { StaffContext } from '@companero/core/auth/request-context';
-import { isTimeZone } from '@companero/core/time/time-zone';
 import { AppError, notFound } from '@companero/core/errors/app-error';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 
 type CreatorRow = { id: string; name: string; slug: string; timezone: string; createdAt: Date };
-
 
 const toView = (row: CreatorRow) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() });
 
