@@ -248,6 +248,16 @@ const rollupStatements: { table: string; sql: string; params: (creatorId: string
     params: (creatorId) => [creatorId],
   },
   {
+    table: 'analytics_member_activity',
+    sql: `
+      insert into analytics_member_activity (creator_id, member_id, channel, year, days)
+      select creator_id, member_id, channel, extract(year from day)::smallint,
+             bit_or(set_bit(repeat('0', 366)::bit(366), extract(doy from day)::int - 1, 1))
+        from analytics_member_days where creator_id = $1
+       group by 1, 2, 3, 4`,
+    params: (creatorId) => [creatorId],
+  },
+  {
     table: 'analytics_latency_daily',
     // latencyBucket(ms) for whole milliseconds = how many bucket thresholds are ≤ ms.
     sql: `
@@ -326,6 +336,7 @@ const differences = async (client: pg.Client, left: string, right: string) => {
                          from analytics_events t where creator_id = $1`,
     analytics_daily: 'select day, channel, metric, value from analytics_daily t where creator_id = $1',
     analytics_member_days: `select ${member('t.member_id')}, day, channel from analytics_member_days t where creator_id = $1`,
+    analytics_member_activity: `select ${member('t.member_id')}, channel, year, days from analytics_member_activity t where creator_id = $1`,
     analytics_latency_daily:
       'select day, channel, bucket, count from analytics_latency_daily t where creator_id = $1',
     analytics_questions_daily:
@@ -517,24 +528,6 @@ const bitmapActiveMembersSql = `
      and bit_count(substring(days from extract(doy from $1::date)::int for ($2::date - $1::date + 1))) > 0
    group by rollup (channel)`;
 
-const bitmapTableSql = (appRole: string) => `
-  create table analytics_member_activity (
-    creator_id uuid not null references creators (id) on delete cascade,
-    member_id uuid not null references members (id) on delete cascade,
-    channel text not null,
-    year smallint not null,
-    days bit(366) not null,
-    primary key (creator_id, year, member_id, channel));
-  alter table analytics_member_activity enable row level security;
-  alter table analytics_member_activity force row level security;
-  create policy tenant_isolation on analytics_member_activity
-    using (creator_id = nullif(current_setting('app.current_creator_id', true), '')::uuid);
-  grant select on analytics_member_activity to "${appRole}";
-  insert into analytics_member_activity (creator_id, member_id, channel, year, days)
-  select creator_id, member_id, channel, extract(year from day)::smallint,
-         bit_or(set_bit(repeat('0', 366)::bit(366), extract(doy from day)::int - 1, 1))
-    from analytics_member_days group by 1, 2, 3, 4;`;
-
 const retentionSql = (onlyNewestWeeks: boolean) => `
   with cohort as (
     select id, date_trunc('week', (created_at at time zone $3))::date as week
@@ -563,7 +556,6 @@ const newestWeeks = (rows: Rows) => {
 };
 
 const compareCandidates = async (server: TestServer, owner: pg.Client, creatorId: string, token: string) => {
-  await owner.query(bitmapTableSql(server.config.DATABASE_APP_ROLE));
   await owner.query('vacuum analyze analytics_member_activity');
   const to = addDays(settings.firstDay, settings.days - 1);
   const timedInTenant = async (sql: string, params: unknown[]) =>

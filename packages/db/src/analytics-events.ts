@@ -126,6 +126,15 @@ export const recordAnalyticsEvent = async (
        on conflict do nothing`,
       [tx.creatorId, memberId, day, channel],
     );
+    // The same fact as a bit of the member's year: ranges of days then count members without scanning days.
+    await tx.query(
+      `insert into analytics_member_activity (creator_id, member_id, channel, year, days)
+       values ($1, $2, $3, extract(year from $4::date)::smallint,
+               set_bit(repeat('0', 366)::bit(366), extract(doy from $4::date)::int - 1, 1))
+       on conflict (creator_id, year, member_id, channel)
+         do update set days = analytics_member_activity.days | excluded.days`,
+      [tx.creatorId, memberId, channel, day],
+    );
   }
   if (event.type === 'message.out' && event.responseMs !== undefined) {
     await tx.query(
