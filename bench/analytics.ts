@@ -506,141 +506,6 @@ const explainOverview = async (server: TestServer, token: string, creatorId: str
   return explained.sort((a, b) => b.executionMs - a.executionMs);
 };
 
-// ---- what would make it fast: the current statements against proposed ones, same answers ---------------------
-
-const currentActiveMembersSql = `
-  select channel, count(distinct member_id)::int as count from analytics_member_days
-   where day between $1::date and $2::date group by rollup (channel)`;
-
-// Query change: distinct pairs once by hashing, then both counts from them (no sort of every member-day).
-const hashedActiveMembersSql = `
-  with active as materialized (
-    select distinct member_id, channel from analytics_member_days where day between $1::date and $2::date)
-  select channel, count(*)::int as count from active group by channel
-  union all
-  select null, count(*)::int from (select distinct member_id from active) as members`;
-
-// Schema change: one row per member, channel and year with a bit per active day (≈ members × channels rows
-// instead of member-days); a range is a substring of the bits.
-const bitmapActiveMembersSql = `
-  select channel, count(distinct member_id)::int as count from analytics_member_activity
-   where year = extract(year from $1::date)
-     and bit_count(substring(days from extract(doy from $1::date)::int for ($2::date - $1::date + 1))) > 0
-   group by rollup (channel)`;
-
-const retentionSql = (onlyNewestWeeks: boolean) => `
-  with cohort as (
-    select id, date_trunc('week', (created_at at time zone $3))::date as week
-      from members where (created_at at time zone $3)::date between $1::date and $2::date),
-  ${
-    onlyNewestWeeks
-      ? // Query change: the service shows the 12 newest cohorts; follow only their members.
-        `weeks as (select distinct week from cohort order by week desc limit 12),
-  followed as (select c.* from cohort c join weeks w using (week)),`
-      : 'followed as (select * from cohort),'
-  }
-  sizes as (select week, count(*)::int as size from followed group by week),
-  activity as (
-    select distinct c.week, c.id, ((date_trunc('week', d.day)::date - c.week) / 7) as offset
-      from followed c join analytics_member_days d on d.member_id = c.id
-     where d.day >= c.week and d.day < c.week + 84)
-  select to_char(s.week, 'YYYY-MM-DD') as week, s.size, a.offset, count(a.id)::int as active
-    from sizes s left join activity a on a.week = s.week
-   group by s.week, s.size, a.offset order by s.week desc, a.offset`;
-
-type Rows = Record<string, unknown>[];
-const canonical = (rows: Rows) => JSON.stringify(rows.map((row) => JSON.stringify(row)).sort());
-const newestWeeks = (rows: Rows) => {
-  const weeks = [...new Set(rows.map((row) => row.week as string))].slice(0, 12);
-  return rows.filter((row) => weeks.includes(row.week as string));
-};
-
-const compareCandidates = async (server: TestServer, owner: pg.Client, creatorId: string, token: string) => {
-  await owner.query('vacuum analyze analytics_member_activity');
-  const to = addDays(settings.firstDay, settings.days - 1);
-  const timedInTenant = async (sql: string, params: unknown[]) =>
-    withTenant(server.runtime.db, creatorId, async (tx) => {
-      const durations: number[] = [];
-      let rows: Rows = [];
-      for (let run = 0; run < 5; run += 1) {
-        const since = performance.now();
-        rows = (await tx.query<Record<string, unknown>>(sql, params)).rows;
-        durations.push(performance.now() - since);
-      }
-      return { ms: round([...durations].sort((a, b) => a - b)[2]!), rows };
-    });
-  const results: Record<string, Record<string, { ms: number; sameAnswer: boolean }>> = {};
-  const projected: Record<string, { currentMs: number; proposedMs: number; proposedWithInitPlanMs: number }> =
-    {};
-  const overviews: Record<string, Statement[]> = {};
-  const replaced = (statement: Statement) =>
-    statement.sql.includes('count(distinct member_id)')
-      ? bitmapActiveMembersSql
-      : statement.sql.includes('with cohort')
-        ? retentionSql(true)
-        : statement.sql;
-  for (const days of settings.rangesDays) {
-    // Every statement of a real request, as is and with the two proposed replacements.
-    overviews[`${days}d`] = await captureOverview(server, token, days);
-    let [currentMs, proposedMs] = [0, 0];
-    for (const statement of overviews[`${days}d`]!) {
-      currentMs += (await timedInTenant(statement.sql, statement.params)).ms;
-      proposedMs += (await timedInTenant(replaced(statement), statement.params)).ms;
-    }
-    projected[`${days}d`] = {
-      currentMs: round(currentMs),
-      proposedMs: round(proposedMs),
-      proposedWithInitPlanMs: 0,
-    };
-  }
-  for (const days of settings.rangesDays) {
-    const from = addDays(to, -(days - 1));
-    const range = [from, to];
-    const current = await timedInTenant(currentActiveMembersSql, range);
-    const hashed = await timedInTenant(hashedActiveMembersSql, range);
-    const bitmap = await timedInTenant(bitmapActiveMembersSql, range);
-    const retention = await timedInTenant(retentionSql(false), [...range, settings.timezone]);
-    const newest = await timedInTenant(retentionSql(true), [...range, settings.timezone]);
-    results[`${days}d`] = {
-      'activeMembers: current': { ms: current.ms, sameAnswer: true },
-      'activeMembers: hashed distinct (query change)': {
-        ms: hashed.ms,
-        sameAnswer: canonical(hashed.rows) === canonical(current.rows),
-      },
-      'activeMembers: day bitmaps (schema change)': {
-        ms: bitmap.ms,
-        sameAnswer: canonical(bitmap.rows) === canonical(current.rows),
-      },
-      'retention: current': { ms: retention.ms, sameAnswer: true },
-      'retention: 12 newest cohorts only (query change)': {
-        ms: newest.ms,
-        sameAnswer: canonical(newest.rows) === canonical(newestWeeks(retention.rows)),
-      },
-    };
-  }
-  // Migration change: the tenant policy as an InitPlan, `creator_id = (select …current_setting…)`, is evaluated
-  // once per statement instead of once per row of every sequential scan. Measured last: it alters the policies.
-  await owner.query(`do $$
-    declare t text;
-    begin
-      foreach t in array array['members', 'analytics_daily', 'analytics_latency_daily', 'analytics_member_days',
-                               'analytics_questions_daily', 'analytics_member_activity'] loop
-        execute format('alter policy tenant_isolation on %I using (creator_id = (select nullif(current_setting(%L, true), %L)::uuid))',
-                       t, 'app.current_creator_id', '');
-      end loop;
-    end $$`);
-  for (const days of settings.rangesDays) {
-    let proposedMs = 0;
-    for (const statement of overviews[`${days}d`]!) {
-      proposedMs += (await timedInTenant(replaced(statement), statement.params)).ms;
-    }
-    projected[`${days}d`]!.proposedWithInitPlanMs = round(proposedMs);
-  }
-  return { statements: results, overviewStatementsSummed: projected };
-};
-
-// ---- the run -------------------------------------------------------------------------------------------------
-
 const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: string[]) =>
@@ -759,7 +624,6 @@ const main = async () => {
       ranges[`${days}d`] = await measureRange(server.baseUrl, creator.token, days);
     }
     const explain = await explainOverview(server, creator.token, creator.creatorId, 365);
-    const proposals = await compareCandidates(server, owner, creator.creatorId, creator.token);
     const migrations = (
       await owner.query<{ name: string }>('select name from schema_migrations order by version')
     ).rows.map((row) => row.name);
@@ -793,14 +657,6 @@ const main = async () => {
       },
       overview: ranges,
       explain365d: explain.map(({ plan, ...entry }) => ({ ...entry, plan: plan.slice(0, 40) })),
-      proposals: {
-        note:
-          'Median of 5 runs of each statement inside a tenant transaction as the app role; sameAnswer compares ' +
-          'the rows with the current statement (retention: with its 12 newest cohorts, which is all the service shows). ' +
-          'overviewStatementsSummed: every statement of one overview request, as is, with both replacements, and ' +
-          'with both replacements after the tenant policies are rewritten as InitPlans.',
-        ...proposals,
-      },
       goals: [
         {
           goal: `overview p95 < ${goals.overviewP95Ms} ms at 1M events (every range)`,
@@ -834,24 +690,6 @@ const main = async () => {
       table([
         ['statement', 'ms'],
         ...explain.map((entry) => [entry.statement.slice(0, 90), entry.executionMs.toFixed(1)]),
-      ]),
-    );
-    console.log(
-      '\nthe two slow statements against proposed replacements (median ms of 5 runs, same answer?):',
-    );
-    console.log(
-      table([
-        ['statement', ...Object.keys(proposals.statements)],
-        ...Object.keys(proposals.statements[`${settings.rangesDays[0]}d`]!).map((name) => [
-          name,
-          ...Object.values(proposals.statements).map(
-            (range) => `${range[name]!.ms.toFixed(1)}${range[name]!.sameAnswer ? '' : ' (DIFFERENT)'}`,
-          ),
-        ]),
-        ...(['currentMs', 'proposedMs', 'proposedWithInitPlanMs'] as const).map((key) => [
-          `whole overview ${{ currentMs: 'as is', proposedMs: 'with both replacements', proposedWithInitPlanMs: '+ policy as InitPlan' }[key]} (summed)`,
-          ...Object.values(proposals.overviewStatementsSummed).map((range) => range[key].toFixed(1)),
-        ]),
       ]),
     );
     console.log(
