@@ -23,6 +23,7 @@ export default defineConfig({
           ],
           environment: 'node',
           pool: 'forks',
+          globalSetup: ['apps/dashboard/test/e2e/build-dashboard.global-setup.ts'],
         },
       },
       {

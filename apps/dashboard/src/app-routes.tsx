@@ -7,6 +7,10 @@ import { SessionBootstrap } from './features/auth/components/session-bootstrap';
 import { AcceptInvitationPage } from './features/auth/pages/accept-invitation.page';
 import { SignInPage } from './features/auth/pages/sign-in.page';
 import { SignUpPage } from './features/auth/pages/sign-up.page';
+import { CoachPage } from './features/coach/pages/coach.page';
+import { KnowledgeLayout } from './features/knowledge/components/knowledge-layout';
+import { KnowledgePage } from './features/knowledge/pages/knowledge.page';
+import { UnansweredPage } from './features/knowledge/pages/unanswered.page';
 import { MemberPage } from './features/members/pages/member.page';
 import { MembersPage } from './features/members/pages/members.page';
 import { SettingsPage } from './features/settings/pages/settings.page';
@@ -42,6 +46,11 @@ export const AppRoutes = () => (
         />
         <Route path="members" element={<MembersPage />} />
         <Route path="members/:memberId" element={<MemberPage />} />
+        <Route path="knowledge" element={<KnowledgeLayout />}>
+          <Route index element={<KnowledgePage />} />
+          <Route path="unanswered" element={<UnansweredPage />} />
+        </Route>
+        <Route path="coach" element={<CoachPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="settings" element={<SettingsPage />} />

@@ -6,9 +6,12 @@ export type FakeRequest = {
   query: URLSearchParams;
   body: unknown;
   authorization: string | null;
+  accept: string | null;
+  signal: AbortSignal | null;
 };
 
-type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
+/** `raw` answers with that Response as it is (a streamed body, for server-sent events). */
+type Reply = { status?: number; body?: unknown; headers?: Record<string, string>; raw?: Response };
 type Handler = (request: FakeRequest, params: Record<string, string>) => Reply | Promise<Reply>;
 
 const problem = (status: number, detail: string, extra: Record<string, unknown> = {}) => ({
@@ -19,6 +22,7 @@ const problem = (status: number, detail: string, extra: Record<string, unknown> 
 
 export const reply = {
   json: (body: unknown, status = 200): Reply => ({ status, body }),
+  raw: (response: Response): Reply => ({ raw: response }),
   noContent: (): Reply => ({ status: 204 }),
   problem,
 };
@@ -54,6 +58,8 @@ export const createFakeApi = (routes: Record<string, Handler>) => {
       query: url.searchParams,
       body,
       authorization: headers.get('authorization'),
+      accept: headers.get('accept'),
+      signal: init?.signal ?? null,
     };
     calls.push(request);
     for (const route of compiled) {
@@ -64,6 +70,7 @@ export const createFakeApi = (routes: Record<string, Handler>) => {
         route.names.map((name, index) => [name, decodeURIComponent(match[index + 1]!)]),
       );
       const result = await route.handler(request, params);
+      if (result.raw) return result.raw;
       const status = result.status ?? 200;
       if (status === 204) return new Response(null, { status });
       return new Response(result.body === undefined ? null : JSON.stringify(result.body), {

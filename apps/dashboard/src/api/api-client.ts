@@ -24,9 +24,30 @@ export type ApiClient = {
   patch<T>(path: string, body?: unknown, options?: RequestOptions<T>): Promise<T>;
   put<T>(path: string, body?: unknown, options?: RequestOptions<T>): Promise<T>;
   delete<T>(path: string, options?: RequestOptions<T>): Promise<T>;
+  /**
+   * The raw answer of an authenticated request, for bodies read as a stream (server-sent events). It refreshes
+   * once on a 401 like every other call and throws the readable `ApiError` for any answer that is not 2xx.
+   */
+  openStream(method: string, path: string, options?: StreamOptions): Promise<Response>;
+  /**
+   * An access token to send by other means (XMLHttpRequest uploads). Pass the token the server just refused
+   * with a 401 to get a fresh one: one another request already obtained, or a new refresh. Throws the 401
+   * `ApiError` when the session has ended.
+   */
+  authorize(refusedToken?: string | null): Promise<string>;
   /** Exchanges the stored refresh token; concurrent callers share one exchange. Null when the session ended. */
   refreshSession(): Promise<string | null>;
   tokens: TokenStore;
+  /** Prefixed to every path ('' in the browser: the API is on the dashboard's origin). */
+  baseUrl: string;
+};
+
+export type StreamOptions = {
+  query?: Record<string, QueryValue>;
+  /** JSON-serialisable. */
+  body?: unknown;
+  signal?: AbortSignal;
+  accept?: string;
 };
 
 type LockManagerLike = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
@@ -131,6 +152,35 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
     return inFlightRefresh;
   };
 
+  const authorize = async (refusedToken?: string | null): Promise<string> => {
+    let token: string | null;
+    if (refusedToken === undefined) {
+      token = tokens.getAccessToken(expiryMarginMs) ?? (await refreshSession());
+    } else {
+      // If another request already refreshed while this one was on the way, use its token instead of
+      // spending the new refresh token again.
+      const current = tokens.getAccessToken();
+      token = current && current !== refusedToken ? current : await refreshSession();
+    }
+    if (!token) throw apiErrorFromProblem(401, null);
+    return token;
+  };
+
+  /** Sends with the access token, and once more with a fresh one if the server answers 401. */
+  const sendAuthorized = async (
+    url: string,
+    init: RequestInit & { headers: Record<string, string> },
+    isAuthenticated: boolean,
+  ): Promise<Response> => {
+    if (!isAuthenticated) return send(url, init);
+    const sendWith = (accessToken: string) =>
+      send(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${accessToken}` } });
+    const accessToken = await authorize();
+    const response = await sendWith(accessToken);
+    if (response.status !== 401) return response;
+    return sendWith(await authorize(accessToken));
+  };
+
   const request = async <T>(
     method: string,
     path: string,
@@ -151,28 +201,11 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
           ? (requestOptions.body as FormData)
           : JSON.stringify(requestOptions.body);
 
-    const sendWith = (accessToken: string | null) =>
-      send(url, {
-        method,
-        headers: accessToken ? { ...headers, authorization: `Bearer ${accessToken}` } : headers,
-        body,
-        signal: requestOptions.signal,
-      });
-
-    let accessToken: string | null = null;
-    if (isAuthenticated) {
-      accessToken = tokens.getAccessToken(expiryMarginMs) ?? (await refreshSession());
-      if (!accessToken) throw apiErrorFromProblem(401, null);
-    }
-    let response = await sendWith(accessToken);
-    if (response.status === 401 && isAuthenticated) {
-      // If another request already refreshed while this one was on the way, use its token instead of
-      // spending the new refresh token again.
-      const current = tokens.getAccessToken();
-      const retryToken = current && current !== accessToken ? current : await refreshSession();
-      if (!retryToken) throw apiErrorFromProblem(401, null);
-      response = await sendWith(retryToken);
-    }
+    const response = await sendAuthorized(
+      url,
+      { method, headers, body, signal: requestOptions.signal },
+      isAuthenticated,
+    );
     if (!response.ok) throw await readError(response);
     if (response.status === 204 || response.status === 205) return undefined as T;
 
@@ -193,6 +226,24 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
     }
   };
 
+  const openStream = async (method: string, path: string, streamOptions: StreamOptions = {}) => {
+    const headers: Record<string, string> = { accept: streamOptions.accept ?? 'text/event-stream' };
+    if (streamOptions.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await sendAuthorized(
+      `${baseUrl}${path}${toQueryString(streamOptions.query)}`,
+      {
+        method,
+        headers,
+        body: streamOptions.body === undefined ? undefined : JSON.stringify(streamOptions.body),
+        signal: streamOptions.signal,
+        cache: 'no-store',
+      },
+      true,
+    );
+    if (!response.ok) throw await readError(response);
+    return response;
+  };
+
   return {
     request,
     get: (path, requestOptions) => request('GET', path, requestOptions),
@@ -200,7 +251,10 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
     patch: (path, body, requestOptions) => request('PATCH', path, { ...requestOptions, body }),
     put: (path, body, requestOptions) => request('PUT', path, { ...requestOptions, body }),
     delete: (path, requestOptions) => request('DELETE', path, requestOptions),
+    openStream,
+    authorize,
     refreshSession,
     tokens,
+    baseUrl,
   };
 };

@@ -22,6 +22,12 @@ const paths = {
   chat: 'M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12',
   lock: 'M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4',
   question: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20M9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17h.01',
+  folder: 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z',
+  edit: 'M4 20h4L19 9l-4-4L4 16v4M14 6l4 4',
+  thumbUp: 'M7 11v9H4v-9h3M7 11l4-8a2 2 0 0 1 3 2v4h5a2 2 0 0 1 2 2.3l-1.3 7A2 2 0 0 1 17.7 20H7',
+  thumbDown: 'M17 13V4h3v9h-3M17 13l-4 8a2 2 0 0 1-3-2v-4H5a2 2 0 0 1-2-2.3l1.3-7A2 2 0 0 1 6.3 4H17',
+  plus: 'M12 5v14M5 12h14',
+  send: 'M22 2L11 13M22 2l-7 20-4-9-9-4z',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -15,6 +15,8 @@ export const hasRoleAtLeast = (role: TStaffRole, required: TStaffRole): boolean 
  * it anyway.
  */
 export const requiredRole = {
+  editKnowledge: 'editor',
+  editCoach: 'editor',
   editMembers: 'admin',
   importMembers: 'admin',
   exportMembers: 'admin',

@@ -5,11 +5,13 @@ export type NavigationItem = { to: string; label: string; icon: IconName; needs?
 
 /**
  * The main navigation. Only pages that exist are listed, and a page the role cannot use is left out rather
- * than shown as a dead end. Knowledge, Coach, Channels and Programs join this list as their APIs land.
+ * than shown as a dead end. Channels and Programs join this list as their APIs land.
  */
 export const navigationItems: NavigationItem[] = [
   { to: '/analytics', label: 'Analytics', icon: 'analytics' },
   { to: '/members', label: 'Members', icon: 'members' },
+  { to: '/knowledge', label: 'Knowledge', icon: 'docs' },
+  { to: '/coach', label: 'Coach', icon: 'chat' },
   { to: '/team', label: 'Team', icon: 'team' },
   { to: '/audit', label: 'Audit log', icon: 'audit', needs: 'readAuditLog' },
   { to: '/settings', label: 'Settings', icon: 'settings' },
