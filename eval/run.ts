@@ -13,25 +13,33 @@ import { buildServerApp, startWorkers } from '@companero/server/server-app';
 import { createHttpClient } from '@companero/testing/http-client';
 import { startTestServer } from '@companero/testing/test-server';
 
-type QaSet = { documents: string[]; questions: { q: string; file: string; section: string }[]; outOfScope: string[] };
+type QaSet = {
+  documents: string[];
+  questions: { q: string; file: string; section: string }[];
+  outOfScope: string[];
+};
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const qa = JSON.parse(readFileSync(join(root, 'eval/qa-set.json'), 'utf8')) as QaSet;
 const fixtures = join(root, 'services/ai-engine/test/fixtures/knowledge');
 const silent = { info() {}, warn() {}, error() {} };
 
-const dcg = (relevances: boolean[]) => relevances.reduce((sum, isRelevant, index) => sum + (isRelevant ? 1 / Math.log2(index + 2) : 0), 0);
+const dcg = (relevances: boolean[]) =>
+  relevances.reduce((sum, isRelevant, index) => sum + (isRelevant ? 1 / Math.log2(index + 2) : 0), 0);
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 let aiRef: Awaited<ReturnType<typeof createAiComponents>> | undefined;
-const server = await startTestServer({ name: 'embedded', usesPostgres: false, usesRedis: false }, {
-  buildApp: async (runtime) => {
-    aiRef = await createAiComponents(runtime.config, silent);
-    return buildServerApp(runtime, ['auth', 'creator-hub', 'ai-engine'], { ai: aiRef });
+const server = await startTestServer(
+  { name: 'embedded', usesPostgres: false, usesRedis: false },
+  {
+    buildApp: async (runtime) => {
+      aiRef = await createAiComponents(runtime.config, silent);
+      return buildServerApp(runtime, ['auth', 'creator-hub', 'ai-engine'], { ai: aiRef });
+    },
+    startWorkers: (runtime) => startWorkers(runtime, ['auth', 'creator-hub', 'ai-engine'], aiRef),
+    env: { RATE_LIMIT_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000' },
   },
-  startWorkers: (runtime) => startWorkers(runtime, ['auth', 'creator-hub', 'ai-engine'], aiRef),
-  env: { RATE_LIMIT_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000' },
-});
+);
 const ai = aiRef!;
 try {
   const http = createHttpClient(server.baseUrl);
@@ -50,7 +58,11 @@ try {
   for (const file of qa.documents) {
     const form = new FormData();
     form.append('file', new Blob([readFileSync(join(fixtures, file))]), file);
-    const response = await fetch(`${server.baseUrl}/api/hub/knowledge/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const response = await fetch(`${server.baseUrl}/api/hub/knowledge/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
     documentIds.set(file, ((await response.json()) as { id: string }).id);
   }
   for (;;) {
@@ -61,13 +73,32 @@ try {
   const ingestionMs = Math.round(performance.now() - startedAt);
 
   // The chunks that answer each question: its file and its section heading.
-  const chunks = await withTenant(server.runtime.db, creatorId, async (tx) =>
-    (await tx.query<{ id: string; documentId: string; headingPath: string[] }>('select id, document_id as "documentId", heading_path as "headingPath" from knowledge_chunks')).rows,
+  const chunks = await withTenant(
+    server.runtime.db,
+    creatorId,
+    async (tx) =>
+      (
+        await tx.query<{ id: string; documentId: string; headingPath: string[] }>(
+          'select id, document_id as "documentId", heading_path as "headingPath" from knowledge_chunks',
+        )
+      ).rows,
   );
   const relevantIds = (question: QaSet['questions'][number]) =>
-    new Set(chunks.filter((chunk) => chunk.documentId === documentIds.get(question.file) && chunk.headingPath.includes(question.section)).map((chunk) => chunk.id));
+    new Set(
+      chunks
+        .filter(
+          (chunk) =>
+            chunk.documentId === documentIds.get(question.file) &&
+            chunk.headingPath.includes(question.section),
+        )
+        .map((chunk) => chunk.id),
+    );
 
-  const retriever = createHybridRetriever({ db: server.runtime.db, embedder: ai.embedder, vectors: ai.vectors });
+  const retriever = createHybridRetriever({
+    db: server.runtime.db,
+    embedder: ai.embedder,
+    vectors: ai.vectors,
+  });
   const modes: RetrievalMode[] = ['dense', 'keyword', 'hybrid'];
   const retrieval: Record<string, { recallAt5: number; ndcgAt10: number; mrr: number }> = {};
   for (const mode of modes) {
@@ -76,7 +107,11 @@ try {
     let reciprocal = 0;
     for (const question of qa.questions) {
       const relevant = relevantIds(question);
-      const results = await retriever.retrieve(creatorId, question.q, { k: 10, searchConfig: 'english', mode });
+      const results = await retriever.retrieve(creatorId, question.q, {
+        k: 10,
+        searchConfig: 'english',
+        mode,
+      });
       const hits = results.map((result) => relevant.has(result.chunkId));
       if (hits.slice(0, 5).some(Boolean)) recall += 1;
       const ideal = dcg(Array.from({ length: Math.min(10, relevant.size) }, () => true));
@@ -85,7 +120,11 @@ try {
       reciprocal += firstHit >= 0 ? 1 / (firstHit + 1) : 0;
     }
     const count = qa.questions.length;
-    retrieval[mode] = { recallAt5: round(recall / count), ndcgAt10: round(ndcg / count), mrr: round(reciprocal / count) };
+    retrieval[mode] = {
+      recallAt5: round(recall / count),
+      ndcgAt10: round(ndcg / count),
+      mrr: round(reciprocal / count),
+    };
   }
 
   // Answers through the API, as a member's app would ask (extractive without a configured model).
@@ -94,11 +133,15 @@ try {
   let citedCorrect = 0;
   let citedTotal = 0;
   for (const question of qa.questions) {
-    const response = await http.post<{ grounded: boolean; citations: { documentId: string; chunkId: string }[] }>('/api/ai/ask', { question: question.q }, { token });
+    const response = await http.post<{
+      grounded: boolean;
+      citations: { documentId: string; chunkId: string }[];
+    }>('/api/ai/ask', { question: question.q }, { token });
     if (!response.body.grounded) continue;
     answered += 1;
     const relevant = relevantIds(question);
-    if (response.body.citations[0] && relevant.has(response.body.citations[0].chunkId)) topCitationCorrect += 1;
+    if (response.body.citations[0] && relevant.has(response.body.citations[0].chunkId))
+      topCitationCorrect += 1;
     for (const citation of response.body.citations) {
       citedTotal += 1;
       if (citation.documentId === documentIds.get(question.file)) citedCorrect += 1;
@@ -110,7 +153,9 @@ try {
     if (!response.body.grounded) refused += 1;
     else if (process.env.EVAL_VERBOSE) {
       const [top] = await retriever.retrieve(creatorId, question, { k: 3, searchConfig: 'english' });
-      console.log(`answered out-of-scope: "${question}" top=${JSON.stringify({ vector: top?.vectorScore, coverage: top?.coverage, text: top?.text.slice(0, 60) })}`);
+      console.log(
+        `answered out-of-scope: "${question}" top=${JSON.stringify({ vector: top?.vectorScore, coverage: top?.coverage, text: top?.text.slice(0, 60) })}`,
+      );
     }
   }
 
@@ -126,7 +171,9 @@ try {
     documents: qa.documents.length,
     ingestionMs,
     retrieval,
-    hybridBeatsDense: retrieval.hybrid!.ndcgAt10 > retrieval.dense!.ndcgAt10 && retrieval.hybrid!.recallAt5 >= retrieval.dense!.recallAt5,
+    hybridBeatsDense:
+      retrieval.hybrid!.ndcgAt10 > retrieval.dense!.ndcgAt10 &&
+      retrieval.hybrid!.recallAt5 >= retrieval.dense!.recallAt5,
     answers: {
       answeredRate: round(answered / qa.questions.length),
       topCitationAccuracy: round(answered > 0 ? topCitationCorrect / answered : 0),
@@ -137,9 +184,14 @@ try {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/eval.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log('mode     recall@5  nDCG@10  MRR');
-  for (const mode of modes) console.log(`${mode.padEnd(8)} ${String(retrieval[mode]!.recallAt5).padEnd(9)} ${String(retrieval[mode]!.ndcgAt10).padEnd(8)} ${retrieval[mode]!.mrr}`);
+  for (const mode of modes)
+    console.log(
+      `${mode.padEnd(8)} ${String(retrieval[mode]!.recallAt5).padEnd(9)} ${String(retrieval[mode]!.ndcgAt10).padEnd(8)} ${retrieval[mode]!.mrr}`,
+    );
   console.log(`answers: ${JSON.stringify(result.answers)}`);
-  console.log(`hybrid beats dense: ${result.hybridBeatsDense}; ingestion of ${qa.documents.length} documents: ${ingestionMs} ms`);
+  console.log(
+    `hybrid beats dense: ${result.hybridBeatsDense}; ingestion of ${qa.documents.length} documents: ${ingestionMs} ms`,
+  );
 } finally {
   await server.close();
   await ai.close();

@@ -1,13 +1,20 @@
+import { existsSync } from 'node:fs';
 import { createAuthServices } from '@companero/auth/auth-services';
 import { loadConfig } from '@companero/core/config/load-config';
 import { loggerOptions } from '@companero/core/logging/logger';
 import { createRuntime, runMigrations } from '@companero/db/runtime';
-import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
-import { buildServerApp, createAiForServices, type ServiceName, serviceNames, servicePorts, startWorkers } from './server-app';
+import { pino } from 'pino';
 import { dashboardPlugin, ensureDashboardBuilt } from './dashboard.plugin';
+import {
+  buildServerApp,
+  createAiForServices,
+  type ServiceName,
+  serviceNames,
+  servicePorts,
+  startWorkers,
+} from './server-app';
 import { onShutdown } from './shutdown';
 
 // A .env file in the working directory is read like the environment (variables already set win).

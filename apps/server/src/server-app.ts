@@ -1,30 +1,39 @@
+import { type AiRuntime, createAiComponents } from '@companero/ai/ai-components';
+import { registerAiEngineService, registerAiEngineWorkers } from '@companero/ai-engine/app';
 import { registerAuthService } from '@companero/auth/app';
 import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
-import { loggerOptions } from '@companero/core/logging/logger';
-import { pino } from 'pino';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
-import { createAiComponents, type AiRuntime } from '@companero/ai/ai-components';
-import { registerAiEngineService, registerAiEngineWorkers } from '@companero/ai-engine/app';
+import { loggerOptions } from '@companero/core/logging/logger';
 import { registerCreatorHubService, registerCreatorHubWorkers } from '@companero/creator-hub/app';
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 
 export const serviceNames = ['auth', 'creator-hub', 'ai-engine'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export const servicePorts: Record<ServiceName, number> = { auth: 8001, 'creator-hub': 8002, 'ai-engine': 8003 };
+export const servicePorts: Record<ServiceName, number> = {
+  auth: 8001,
+  'creator-hub': 8002,
+  'ai-engine': 8003,
+};
 
 // AI components a server app created for itself, so workers started for the same runtime share them (one
 // embedded Chroma per data directory).
 const ownedAi = new WeakMap<Runtime, AiRuntime>();
 
-const needsAi = (services: readonly ServiceName[]) => services.includes('creator-hub') || services.includes('ai-engine');
+const needsAi = (services: readonly ServiceName[]) =>
+  services.includes('creator-hub') || services.includes('ai-engine');
 
 /** The AI components (embedded Chroma, local embedding model, LLM) for the services that use them. */
-export const createAiForServices = async (runtime: Runtime, services: readonly ServiceName[], logger: FastifyBaseLogger): Promise<AiRuntime | undefined> =>
+export const createAiForServices = async (
+  runtime: Runtime,
+  services: readonly ServiceName[],
+  logger: FastifyBaseLogger,
+): Promise<AiRuntime | undefined> =>
   needsAi(services) ? createAiComponents(runtime.config, logger) : undefined;
 
 /**
@@ -39,7 +48,8 @@ export const buildServerApp = async (
 ): Promise<HttpApp> => {
   // The AI components are created here unless the caller shares its own (then the caller closes them).
   const ownAi = !options.ai && needsAi(services);
-  const ai = options.ai ?? (ownAi ? await createAiComponents(runtime.config, createLogger(runtime)) : undefined);
+  const ai =
+    options.ai ?? (ownAi ? await createAiComponents(runtime.config, createLogger(runtime)) : undefined);
   const app = await createHttpApp({
     service: options.name ?? 'companero',
     config: runtime.config,
@@ -82,14 +92,21 @@ export const buildServerApp = async (
 };
 
 /** Starts the job workers of the given services in this process. */
-export const startWorkers = async (runtime: Runtime, services: readonly ServiceName[], sharedAi?: AiRuntime): Promise<void> => {
+export const startWorkers = async (
+  runtime: Runtime,
+  services: readonly ServiceName[],
+  sharedAi?: AiRuntime,
+): Promise<void> => {
   await runtime.jobs.start();
   const ai = sharedAi ?? ownedAi.get(runtime);
   if (services.includes('auth')) await registerAuthWorkers(runtime.jobs, runtime.db);
-  if (needsAi(services) && !ai) throw new Error('startWorkers: the creator hub and AI engine workers need the AI components');
+  if (needsAi(services) && !ai)
+    throw new Error('startWorkers: the creator hub and AI engine workers need the AI components');
   if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime, ai!);
   if (services.includes('ai-engine')) await registerAiEngineWorkers(runtime, ai!, createLogger(runtime));
 };
 
 const createLogger = (runtime: Runtime): FastifyBaseLogger =>
-  pino(loggerOptions(runtime.config.LOG_LEVEL, 'companero', runtime.config.LOG_FORMAT)) as unknown as FastifyBaseLogger;
+  pino(
+    loggerOptions(runtime.config.LOG_LEVEL, 'companero', runtime.config.LOG_FORMAT),
+  ) as unknown as FastifyBaseLogger;

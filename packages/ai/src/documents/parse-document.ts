@@ -51,9 +51,13 @@ const parseByKind = async (kind: DocumentKind, bytes: Buffer): Promise<ParsedDoc
 };
 
 /** Control characters out, whitespace runs collapsed, hyphenation at line ends joined. */
+// Control characters except tab and line breaks (PDF extraction leaves form feeds and NULs behind).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here
+const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 export const cleanText = (text: string): string =>
   text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(controlCharacters, '')
     .replace(/(\w)-\n(\w)/g, '$1$2')
     .replace(/[ \t\u00a0]+/g, ' ')
     .replace(/ *\n */g, '\n')

@@ -29,5 +29,8 @@ export const ZAskResponse = z.object({
 });
 export type TAskResponse = z.infer<typeof ZAskResponse>;
 
-export const ZFeedbackRequest = z.object({ rating: z.enum(['up', 'down']), comment: z.string().trim().max(2000).optional() });
+export const ZFeedbackRequest = z.object({
+  rating: z.enum(['up', 'down']),
+  comment: z.string().trim().max(2000).optional(),
+});
 export const ZMessageParams = z.object({ id: z.uuid() });

@@ -19,7 +19,10 @@ export const ZConversationListQuery = z.object({
   cursor: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-export const ZConversationListResponse = z.object({ items: z.array(ZConversation), nextCursor: z.string().nullable() });
+export const ZConversationListResponse = z.object({
+  items: z.array(ZConversation),
+  nextCursor: z.string().nullable(),
+});
 export const ZConversationParams = z.object({ id: z.uuid() });
 
 export const ZMessage = z
@@ -36,5 +39,8 @@ export const ZMessage = z
     createdAt: z.string(),
   })
   .meta({ id: 'Message' });
-export const ZMessagesQuery = z.object({ cursor: z.string().max(400).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const ZMessagesQuery = z.object({
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 export const ZMessagesResponse = z.object({ items: z.array(ZMessage), nextCursor: z.string().nullable() });

@@ -33,7 +33,10 @@ export const ZDocumentListQuery = z.object({
   cursor: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-export const ZDocumentListResponse = z.object({ items: z.array(ZKnowledgeDocument), nextCursor: z.string().nullable() });
+export const ZDocumentListResponse = z.object({
+  items: z.array(ZKnowledgeDocument),
+  nextCursor: z.string().nullable(),
+});
 
 export const ZDocumentParams = z.object({ id: z.uuid() });
 
@@ -46,10 +49,19 @@ export const ZUpdateDocumentRequest = z
   .refine((value) => Object.keys(value).length > 0, 'Send at least one of title, folderId, tags');
 
 export const ZFolder = z
-  .object({ id: z.uuid(), name: z.string(), parentId: z.uuid().nullable(), documentCount: z.number().int(), createdAt: z.string() })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    parentId: z.uuid().nullable(),
+    documentCount: z.number().int(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'KnowledgeFolder' });
 export const ZFolderListResponse = z.object({ items: z.array(ZFolder) });
-export const ZCreateFolderRequest = z.object({ name: z.string().trim().min(1).max(120), parentId: z.uuid().nullable().optional() });
+export const ZCreateFolderRequest = z.object({
+  name: z.string().trim().min(1).max(120),
+  parentId: z.uuid().nullable().optional(),
+});
 export const ZUpdateFolderRequest = z
   .object({ name: z.string().trim().min(1).max(120).optional(), parentId: z.uuid().nullable().optional() })
   .refine((value) => Object.keys(value).length > 0, 'Send at least one of name, parentId');
@@ -85,7 +97,9 @@ export const ZUnansweredQuestion = z
     lastAskedAt: z.string(),
   })
   .meta({ id: 'UnansweredQuestion' });
-export const ZUnansweredListQuery = z.object({ status: z.enum(['open', 'answered', 'dismissed']).default('open') });
+export const ZUnansweredListQuery = z.object({
+  status: z.enum(['open', 'answered', 'dismissed']).default('open'),
+});
 export const ZUnansweredListResponse = z.object({ items: z.array(ZUnansweredQuestion) });
 export const ZAnswerQuestionRequest = z.object({ answer: z.string().trim().min(1).max(20_000) });
 

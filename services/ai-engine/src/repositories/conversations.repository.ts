@@ -32,6 +32,11 @@ const conversationColumns = `id, member_id as "memberId", account_id as "account
 const messageColumns = `id, conversation_id as "conversationId", member_id as "memberId", direction, author, content, channel, grounded,
   citations, status, created_at as "createdAt"`;
 
+// Cursors carry timestamps to the microsecond, as PostgreSQL stores them: a JavaScript Date keeps only
+// milliseconds, and a cursor rounded down would repeat rows (ascending) or skip them (descending).
+const cursorTimestamp = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 const ownerFilter = (owner: Owner) =>
   'memberId' in owner
     ? { sql: 'member_id = $2', value: owner.memberId }
@@ -79,9 +84,10 @@ export const conversationsRepository = {
     tx: TenantTx,
     query: { memberId?: string; channel?: string; limit: number },
     after?: { at: string; id: string },
-  ): Promise<ConversationRow[]> {
-    const { rows } = await tx.query<ConversationRow>(
-      `select ${conversationColumns} from conversations
+  ): Promise<(ConversationRow & { cursorAt: string })[]> {
+    const { rows } = await tx.query<ConversationRow & { cursorAt: string }>(
+      `select ${conversationColumns}, ${cursorTimestamp('coalesce(last_message_at, started_at)')} as "cursorAt"
+         from conversations
         where ($1::uuid is null or member_id = $1) and ($2::text is null or channel = $2)
           and ($3::timestamptz is null or (coalesce(last_message_at, started_at), id) < ($3::timestamptz, $4::uuid))
         order by coalesce(last_message_at, started_at) desc, id desc limit $5`,
@@ -138,9 +144,9 @@ export const conversationsRepository = {
     conversationId: string,
     limit: number,
     after?: { at: string; id: string },
-  ): Promise<MessageRow[]> {
-    const { rows } = await tx.query<MessageRow>(
-      `select ${messageColumns} from messages where conversation_id = $1
+  ): Promise<(MessageRow & { cursorAt: string })[]> {
+    const { rows } = await tx.query<MessageRow & { cursorAt: string }>(
+      `select ${messageColumns}, ${cursorTimestamp('created_at')} as "cursorAt" from messages where conversation_id = $1
           and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
         order by created_at, id limit $4`,
       [conversationId, after?.at ?? null, after?.id ?? null, limit],

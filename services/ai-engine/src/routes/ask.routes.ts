@@ -38,12 +38,16 @@ export const askRoutes = async (app: HttpApp, { services }: { services: AiEngine
         'x-request-id': request.id,
       });
       let eventId = 0;
+      const nextEventId = () => {
+        eventId += 1;
+        return eventId;
+      };
       try {
         const result = await services.answers.ask(ctx, request.body, {
           signal: abort.signal,
-          onToken: (delta) => reply.raw.write(sseEvent('token', { delta }, (eventId += 1))),
+          onToken: (delta) => reply.raw.write(sseEvent('token', { delta }, nextEventId())),
         });
-        reply.raw.write(sseEvent('citations', result.citations, (eventId += 1)));
+        reply.raw.write(sseEvent('citations', result.citations, nextEventId()));
         reply.raw.write(
           sseEvent(
             'done',
@@ -54,7 +58,7 @@ export const askRoutes = async (app: HttpApp, { services }: { services: AiEngine
               provider: result.provider,
               answer: result.answer,
             },
-            (eventId += 1),
+            nextEventId(),
           ),
         );
       } catch (error) {

@@ -10,12 +10,16 @@ import {
 } from '../repositories/conversations.repository';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
-const toConversationView = (row: ConversationRow) => ({
+const toConversationView = ({ cursorAt: _cursorAt, ...row }: ConversationRow & { cursorAt?: string }) => ({
   ...row,
   startedAt: iso(row.startedAt)!,
   lastMessageAt: iso(row.lastMessageAt),
 });
-const toMessageView = ({ memberId: _memberId, ...row }: MessageRow) => ({
+const toMessageView = ({
+  memberId: _memberId,
+  cursorAt: _cursorAt,
+  ...row
+}: MessageRow & { cursorAt?: string }) => ({
   ...row,
   citations: row.citations ?? [],
   createdAt: iso(row.createdAt)!,
@@ -57,9 +61,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       return {
         items: page.map(toConversationView),
         nextCursor:
-          rows.length > query.limit && last
-            ? encodeCursor({ at: new Date(last.lastMessageAt ?? last.startedAt).toISOString(), id: last.id })
-            : null,
+          rows.length > query.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
       };
     },
     async get(ctx: AnyContext, id: string) {
@@ -84,9 +86,7 @@ export const createConversationsService = (deps: { db: TenantDatabase }) => {
       return {
         items: page.map(toMessageView),
         nextCursor:
-          rows.length > query.limit && last
-            ? encodeCursor({ at: new Date(last.createdAt).toISOString(), id: last.id })
-            : null,
+          rows.length > query.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
       };
     },
     /** A thumbs up or down on a coach answer, by the member it was for or by the team. */

@@ -119,9 +119,9 @@ export const createIngestionService = (deps: IngestionServiceDeps) => {
           );
         }
         const isStillThere = await withTenant(deps.db, creatorId, async (tx) => {
-          await knowledgeChunksRepository.deleteForDocument(tx, documentId);
-          await knowledgeChunksRepository.insertMany(tx, documentId, searchConfig, chunks);
-          return ingestionRepository.setProgress(tx, documentId, 'ready', 1, {
+          // The row first: it tells whether the document was deleted while we worked (inserting its chunks
+          // would then violate their foreign key, and the job would fail leaving its new vectors behind).
+          const isThere = await ingestionRepository.setProgress(tx, documentId, 'ready', 1, {
             error: null,
             chunkCount: chunks.length,
             pageCount: parsed.pageCount ?? null,
@@ -132,6 +132,10 @@ export const createIngestionService = (deps: IngestionServiceDeps) => {
                 ? parsed.title.slice(0, 200)
                 : undefined,
           });
+          if (!isThere) return false;
+          await knowledgeChunksRepository.deleteForDocument(tx, documentId);
+          await knowledgeChunksRepository.insertMany(tx, documentId, searchConfig, chunks);
+          return true;
         });
         // Deleted while we worked: its new vectors must go too.
         const staleIds = isStillThere ? oldChunkIds : [...oldChunkIds, ...chunks.map((chunk) => chunk.id)];

@@ -1,8 +1,8 @@
 import type { RequestContext } from '@companero/core/auth/request-context';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
-import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import { appendAuditEntry } from '@companero/db/audit-log';
-import { type AuditEntryRow, auditLogRepository } from '../repositories/audit-log.repository';
+import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
+import { auditLogRepository } from '../repositories/audit-log.repository';
 
 export type RequestMeta = { requestId: string; ip?: string; userAgent?: string };
 
@@ -18,7 +18,11 @@ export const createAuditService = (deps: { db: TenantDatabase }) => ({
   },
   async list(ctx: RequestContext, query: { limit: number; cursor?: string; action?: string }) {
     const before = query.cursor
-      ? decodeCursor(query.cursor, ['createdAt', 'id'] as const, (value) => isUuid(value.id) && isCursorTimestamp(value.createdAt))
+      ? decodeCursor(
+          query.cursor,
+          ['createdAt', 'id'] as const,
+          (value) => isUuid(value.id) && isCursorTimestamp(value.createdAt),
+        )
       : undefined;
     const rows = await withTenant(deps.db, ctx.creatorId, (tx) =>
       auditLogRepository.list(tx, { limit: query.limit + 1, before, action: query.action }),
@@ -37,7 +41,13 @@ export const createAuditService = (deps: { db: TenantDatabase }) => ({
         metadata: row.metadata,
         createdAt: new Date(row.createdAt).toISOString(),
       })),
-      nextCursor: rows.length > query.limit && page.length > 0 ? encodeCursor({ createdAt: new Date(page[page.length - 1]!.createdAt).toISOString(), id: page[page.length - 1]!.id }) : null,
+      nextCursor:
+        rows.length > query.limit && page.length > 0
+          ? encodeCursor({
+              createdAt: new Date(page[page.length - 1]!.createdAt).toISOString(),
+              id: page[page.length - 1]!.id,
+            })
+          : null,
     };
   },
 });

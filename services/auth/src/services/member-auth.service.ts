@@ -80,7 +80,8 @@ export const createMemberAuthService = (deps: MemberAuthServiceDeps) => {
         await memberCodesRepository.consume(tx, row.id);
         const { member, isNew } = await membersRepository.findOrCreateByEmail(tx, input.email);
         await membersRepository.touchLastSeen(tx, member.id);
-        if (isNew) await recordAnalyticsEvent(tx, { type: 'member.joined', memberId: member.id, channel: 'app' });
+        if (isNew)
+          await recordAnalyticsEvent(tx, { type: 'member.joined', memberId: member.id, channel: 'app' });
         const ctx = { ...meta, creatorId: creator.id, actor: { type: 'member' as const, id: member.id } };
         await deps.audit.record(tx, ctx, {
           action: 'member.signed_in',

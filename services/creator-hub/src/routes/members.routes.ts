@@ -57,7 +57,7 @@ export const membersRoutes = async (app: HttpApp, { services }: { services: HubS
           message: 'Send the CSV as multipart/form-data in a field named "file".',
         });
       const file = await request.file();
-      if (!file || file.fieldname !== 'file') {
+      if (file?.fieldname !== 'file') {
         throw new AppError('VALIDATION_FAILED', {
           message: 'Attach the CSV in a field named "file".',
           errors: [{ path: 'file', message: 'Required' }],
