@@ -5,4 +5,7 @@ const ZProblemResponse = ZProblem.describe('RFC 9457 problem details');
 
 /** Documents the error statuses a route can answer, each an RFC 9457 problem (for OpenAPI). */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, ZProblemResponse])) as Record<number, typeof ZProblemResponse>;
+  Object.fromEntries(statuses.map((status) => [status, ZProblemResponse])) as Record<
+    number,
+    typeof ZProblemResponse
+  >;
