@@ -6,10 +6,19 @@ import { type AiRuntime, createAiComponents } from '@companero/ai/ai-components'
 import { silentLogger } from '@companero/ai/logging/component-logger.types';
 import { buildServerApp, type ServiceName, startWorkers } from '@companero/server/server-app';
 import type { Backend } from '@companero/testing/backends';
+import {
+  type Body,
+  type Creator,
+  expectStatus,
+  registerCreator,
+  strongPassword,
+  teammateToken,
+  uniqueEmail,
+} from '@companero/testing/creator-fixtures';
 import { createHttpClient, type HttpClient, type JsonResponse } from '@companero/testing/http-client';
 import { startTestServer, type TestServer } from '@companero/testing/test-server';
 
-export type Body = Record<string, any>;
+export { type Body, type Creator, expectStatus, registerCreator, strongPassword, teammateToken, uniqueEmail };
 
 const allServices: ServiceName[] = ['auth', 'creator-hub', 'ai-engine'];
 
@@ -88,63 +97,6 @@ export const readFixture = (name: string): Buffer => readFileSync(join(fixturesD
 // ---- accounts --------------------------------------------------------------------------------------------
 
 // A passphrase zxcvbn scores as strong; every account in these tests uses it.
-export const strongPassword = 'plum orbit canyon lantern 58';
-
-export const uniqueEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
-
-/** Throws with the response body when the status is not the expected one, so a failing setup says why. */
-export const expectStatus = <T>(response: JsonResponse<T>, status: number): JsonResponse<T> => {
-  if (response.status !== status) {
-    throw new Error(`expected HTTP ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
-  }
-  return response;
-};
-
-export type Creator = { accountId: string; email: string; creatorId: string; slug: string; token: string };
-
-/** Registers an account that owns a new creator, through the public endpoint. */
-export const registerCreator = async (http: HttpClient, label: string): Promise<Creator> => {
-  const email = uniqueEmail(label);
-  const response = expectStatus(
-    await http.post<Body>('/api/auth/register', {
-      email,
-      password: strongPassword,
-      name: `${label} person`,
-      creatorName: `${label} ${randomUUID().slice(0, 6)} coaching`,
-    }),
-    201,
-  );
-  return {
-    accountId: response.body.account.id,
-    email,
-    creatorId: response.body.creator.id,
-    slug: response.body.creator.slug,
-    token: response.body.accessToken,
-  };
-};
-
-/** A teammate of `owner` with `role`, added through POST /api/auth/team and signed in to the owner's creator. */
-export const teammateToken = async (
-  http: HttpClient,
-  owner: Creator,
-  role: 'admin' | 'editor' | 'viewer',
-): Promise<string> => {
-  const account = await registerCreator(http, role);
-  expectStatus(
-    await http.post<Body>('/api/auth/team', { email: account.email, role }, { token: owner.token }),
-    201,
-  );
-  const login = expectStatus(
-    await http.post<Body>('/api/auth/login', {
-      email: account.email,
-      password: strongPassword,
-      creatorId: owner.creatorId,
-    }),
-    200,
-  );
-  return login.body.accessToken;
-};
-
 /**
  * Signs a member in the way the app does: POST /api/auth/members/code, the six-digit code read from the mail
  * the SMTP catcher received, then POST /api/auth/members/verify. Returns the member's access token and id.
