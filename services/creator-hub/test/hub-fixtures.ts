@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { type TenantTx, withTenant } from '@companero/db/tenant';
 import {
@@ -10,7 +9,7 @@ import {
   teammateToken,
   uniqueEmail,
 } from '@companero/testing/creator-fixtures';
-import type { HttpClient, JsonResponse } from '@companero/testing/http-client';
+import type { JsonResponse } from '@companero/testing/http-client';
 import type { TestServer } from '@companero/testing/test-server';
 
 export { type Body, type Creator, expectStatus, registerCreator, strongPassword, teammateToken, uniqueEmail };
