@@ -201,10 +201,19 @@ export const knowledgeRoutes = async (
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      reply.raw.write(': connected\n\n');
+      let isClosed = false;
+      request.raw.on('close', () => {
+        isClosed = true;
+      });
+      // Subscribe before saying "connected", so a client that starts an upload on that signal misses nothing.
       const unsubscribe = await services.knowledge.subscribe(staffContext(request), (message) =>
         reply.raw.write(`event: document\ndata: ${message}\n\n`),
       );
+      if (isClosed) {
+        await unsubscribe();
+        return;
+      }
+      reply.raw.write(': connected\n\n');
       const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), 15_000);
       request.raw.on('close', () => {
         clearInterval(heartbeat);
