@@ -53,6 +53,8 @@ export type HybridRetrieverDeps = {
   vectors: VectorStore;
   /** Called when the creator's collection was built with another embedding model (schedule a re-index). */
   onModelMismatch?: (creatorId: string, collectionModel: string) => Promise<unknown>;
+  /** When set, a failing dense search is reported here and retrieval continues with keywords only. */
+  onDenseFailure?: (creatorId: string, error: unknown) => Promise<void> | void;
 };
 
 export const createHybridRetriever = (deps: HybridRetrieverDeps, options: RetrieverOptions = {}) => {
@@ -89,7 +91,13 @@ export const createHybridRetriever = (deps: HybridRetrieverDeps, options: Retrie
                 return [];
               }
               return deps.vectors.query(creatorId, embedding!, { k: candidates });
-            })();
+            })().catch(async (error: unknown) => {
+              // The vector store failing (down, or a collection being rebuilt by a re-index) degrades the
+              // answer to keyword retrieval instead of failing it; /ready reports the store, the caller logs.
+              if (!deps.onDenseFailure) throw error;
+              await deps.onDenseFailure(creatorId, error);
+              return [];
+            });
       return withTenant(deps.db, creatorId, async (tx) => {
         const keyword =
           mode === 'dense'

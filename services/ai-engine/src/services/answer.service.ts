@@ -55,6 +55,8 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
     embedder: deps.ai.embedder,
     vectors: deps.ai.vectors,
     onModelMismatch: reindexOnModelChange(deps.jobs),
+    onDenseFailure: (creatorId, error) =>
+      deps.logger.warn({ err: error, creatorId }, 'vector search failed; answering from keyword search'),
   });
   const historyTurns = deps.historyTurns ?? 8;
   const sourceCount = deps.sourceCount ?? 5;
