@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dashboardPlugin, ensureDashboardBuilt } from '@companero/server/dashboard.plugin';
-import { buildServerApp, type ServiceName, serviceNames, startWorkers } from '@companero/server/server-app';
-import { backends } from '@companero/testing/backends';
-import { startTestServer, type TestServer } from '@companero/testing/test-server';
+import type { ServiceName } from '@companero/server/server-app';
+import type { TestServer } from '@companero/testing/test-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemberTraffic, recordChannelTraffic } from './channel-traffic';
+import { chromiumLaunchOptions, startJourneyServer } from './journey-server';
 
 /**
  * The creator's journey in real Chromium against the real all-in-one server (auth and creator hub on an
@@ -21,9 +20,7 @@ const screenshotsDir = fileURLToPath(new URL('./screenshots/', import.meta.url))
 mkdirSync(screenshotsDir, { recursive: true });
 
 // The services this journey exercises; others (the AI engine) are not needed to serve these pages.
-const journeyServices = serviceNames.filter((name): name is ServiceName =>
-  ['auth', 'creator-hub'].includes(name),
-);
+const journeyServices: ServiceName[] = ['auth', 'creator-hub'];
 
 const owner = {
   name: 'Ana García',
@@ -77,15 +74,6 @@ const exchanges = [
     responseMs: 3200,
     grounded: true,
   },
-];
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
 ];
 
 let server: TestServer;
@@ -147,22 +135,8 @@ const memberRows = (target: Page) => target.getByRole('table').locator('tbody tr
 
 describe('the creator dashboard in Chromium', () => {
   beforeAll(async () => {
-    await ensureDashboardBuilt({ rebuildWhenStale: true, log: (line) => console.log(line) });
-    server = await startTestServer(backends()[0]!, {
-      buildApp: async (runtime) => {
-        const app = await buildServerApp(runtime, journeyServices);
-        await app.register(dashboardPlugin);
-        return app;
-      },
-      startWorkers: (runtime) => startWorkers(runtime, journeyServices),
-      env: {
-        LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        // Short-lived access tokens, so the journey really goes through transparent refreshes.
-        ACCESS_TOKEN_TTL_SECONDS: '30',
-      },
-    });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    server = await startJourneyServer(journeyServices);
+    browser = await chromium.launch(chromiumLaunchOptions);
     ownerContext = await browser.newContext({
       viewport: { width: 1280, height: 800 },
       locale: 'en-US',

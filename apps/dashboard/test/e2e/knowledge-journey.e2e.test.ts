@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dashboardPlugin, ensureDashboardBuilt } from '@companero/server/dashboard.plugin';
-import { buildServerApp, type ServiceName, serviceNames, startWorkers } from '@companero/server/server-app';
-import { backends } from '@companero/testing/backends';
-import { startTestServer, type TestServer } from '@companero/testing/test-server';
+import type { ServiceName } from '@companero/server/server-app';
+import type { TestServer } from '@companero/testing/test-server';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumLaunchOptions, startJourneyServer } from './journey-server';
 
 /**
  * The knowledge journey in real Chromium against the all-in-one server with the AI engine (embedded database,
@@ -22,9 +21,7 @@ const fixturesDir = fileURLToPath(
 );
 const fixture = (name: string) => join(fixturesDir, name);
 
-const journeyServices = serviceNames.filter((name): name is ServiceName =>
-  ['auth', 'creator-hub', 'ai-engine'].includes(name),
-);
+const journeyServices: ServiceName[] = ['auth', 'creator-hub', 'ai-engine'];
 
 const owner = {
   name: 'Sara Sleepwell',
@@ -43,15 +40,6 @@ const sleepQuestion = 'How many hours of sleep does an adult need?';
 const outOfScopeQuestion = 'What is the capital of Australia?';
 const writtenAnswer =
   'Canberra is the capital of Australia. It was chosen as a compromise between Sydney and Melbourne.';
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 let server: TestServer;
 let browser: Browser;
@@ -97,22 +85,8 @@ const throttleUploads = (bytesPerSecond: number) =>
 
 describe('knowledge, coach and unanswered questions in Chromium', () => {
   beforeAll(async () => {
-    await ensureDashboardBuilt({ rebuildWhenStale: true, log: (line) => console.log(line) });
-    server = await startTestServer(backends()[0]!, {
-      buildApp: async (runtime) => {
-        const app = await buildServerApp(runtime, journeyServices);
-        await app.register(dashboardPlugin);
-        return app;
-      },
-      startWorkers: (runtime) => startWorkers(runtime, journeyServices),
-      env: {
-        LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        // Short-lived access tokens: uploads and the live stream go through transparent refreshes too.
-        ACCESS_TOKEN_TTL_SECONDS: '30',
-      },
-    });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+    server = await startJourneyServer(journeyServices);
+    browser = await chromium.launch(chromiumLaunchOptions);
     context = await browser.newContext({
       viewport: { width: 1280, height: 860 },
       locale: 'en-US',
