@@ -18,6 +18,9 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'services/*/test/**/*.test.ts',
             'apps/server/test/**/*.test.ts',
+            // The widget: its DOM-free modules, its build, and the built script in Chromium (against a local gateway,
+            // and in widget-journey.e2e.test.ts against the all-in-one server).
+            'apps/widget/test/**/*.test.ts',
             // The dashboard journey in real Chromium against a started server: a node test, not a jsdom one.
             'apps/dashboard/test/e2e/**/*.e2e.test.ts',
           ],

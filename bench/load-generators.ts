@@ -79,6 +79,9 @@ export type PacedOptions = {
   durationSeconds: number;
   /** Keep-alive connections the requests are spread over (more are never opened). */
   connections: number;
+  method?: string;
+  /** The body of request `index` (POST webhooks: each request a different update). */
+  body?: (index: number) => string;
 };
 
 /**
@@ -94,15 +97,23 @@ export const runPaced = async (options: PacedOptions): Promise<LoadFigures> => {
   let non2xx = 0;
   let errors = 0;
   let finished = 0;
-  const send = (dueAt: number) =>
+  const send = (dueAt: number, index: number) =>
     new Promise<void>((resolve) => {
+      const body = options.body?.(index);
       const req = request(
         {
           agent,
+          method: options.method ?? 'GET',
           host: target.hostname,
           port: target.port,
           path: target.pathname + target.search,
-          headers: options.headers,
+          headers: body
+            ? {
+                ...options.headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              }
+            : options.headers,
         },
         (response) => {
           response.on('data', () => {});
@@ -119,7 +130,7 @@ export const runPaced = async (options: PacedOptions): Promise<LoadFigures> => {
         errors++;
         resolve();
       });
-      req.end();
+      req.end(body);
     }).finally(() => {
       finished++;
     });
@@ -130,7 +141,7 @@ export const runPaced = async (options: PacedOptions): Promise<LoadFigures> => {
   while (next < total) {
     const now = performance.now();
     while (next < total && started + next * intervalMs <= now) {
-      inFlight.push(send(started + next * intervalMs));
+      inFlight.push(send(started + next * intervalMs, next));
       next++;
     }
     const wait = started + next * intervalMs - performance.now();

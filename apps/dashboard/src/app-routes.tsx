@@ -7,6 +7,7 @@ import { SessionBootstrap } from './features/auth/components/session-bootstrap';
 import { AcceptInvitationPage } from './features/auth/pages/accept-invitation.page';
 import { SignInPage } from './features/auth/pages/sign-in.page';
 import { SignUpPage } from './features/auth/pages/sign-up.page';
+import { ChannelsPage } from './features/channels/pages/channels.page';
 import { CoachPage } from './features/coach/pages/coach.page';
 import { KnowledgeLayout } from './features/knowledge/components/knowledge-layout';
 import { KnowledgePage } from './features/knowledge/pages/knowledge.page';
@@ -51,6 +52,7 @@ export const AppRoutes = () => (
           <Route path="unanswered" element={<UnansweredPage />} />
         </Route>
         <Route path="coach" element={<CoachPage />} />
+        <Route path="channels" element={<ChannelsPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="audit" element={<AuditPage />} />
         <Route path="settings" element={<SettingsPage />} />

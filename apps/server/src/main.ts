@@ -3,6 +3,7 @@ import { createAuthServices } from '@companero/auth/auth-services';
 import { loadConfig } from '@companero/core/config/load-config';
 import { loggerOptions } from '@companero/core/logging/logger';
 import { createRuntime, runMigrations } from '@companero/db/runtime';
+import { ensureWidgetBuilt, widgetDistFile } from '@companero/widget/build-widget';
 import { Command, InvalidArgumentError } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
@@ -47,6 +48,7 @@ program
     const config = loadConfig();
     const logger = pino(loggerOptions(config.LOG_LEVEL, 'companero', config.LOG_FORMAT));
     await ensureDashboardBuilt({ log: (line) => logger.info(line) });
+    await ensureWidgetBuilt();
     const runtime = await createRuntime(config, {
       migrate: true,
       applicationName: 'companero',
@@ -59,7 +61,7 @@ program
     });
     await runtime.jobs.start();
     const ai = await createAiForServices(runtime, serviceNames, logger);
-    const app = await buildServerApp(runtime, serviceNames, { ai });
+    const app = await buildServerApp(runtime, serviceNames, { ai, widgetScript: widgetDistFile });
     await app.register(dashboardPlugin);
     await startWorkers(runtime, serviceNames, ai);
     const port = options.port ?? config.PORT;
@@ -92,7 +94,11 @@ program
     const config = loadConfig();
     const runtime = await createRuntime(config, { applicationName: `companero-${service}` });
     await runtime.jobs.start();
-    const app = await buildServerApp(runtime, [service], { name: `companero-${service}` });
+    if (service === 'channel') await ensureWidgetBuilt();
+    const app = await buildServerApp(runtime, [service], {
+      name: `companero-${service}`,
+      widgetScript: service === 'channel' ? widgetDistFile : undefined,
+    });
     const port = options.port ?? (process.env.PORT ? config.PORT : servicePorts[service]);
     await app.listen({ port, host: config.HOST });
     app.log.info(`Compañero ${service} service listening on port ${port}`);

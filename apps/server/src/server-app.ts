@@ -1,7 +1,10 @@
 import { type AiRuntime, createAiComponents } from '@companero/ai/ai-components';
+import { createAiEngineServices } from '@companero/ai-engine/ai-engine-services';
 import { registerAiEngineService, registerAiEngineWorkers } from '@companero/ai-engine/app';
 import { registerAuthService } from '@companero/auth/app';
 import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
+import { createMemberTokenIssuer } from '@companero/auth/member-token-issuer';
+import { registerChannelService, registerChannelWorkers } from '@companero/channel/app';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
@@ -12,13 +15,14 @@ import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 
-export const serviceNames = ['auth', 'creator-hub', 'ai-engine'] as const;
+export const serviceNames = ['auth', 'creator-hub', 'ai-engine', 'channel'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 export const servicePorts: Record<ServiceName, number> = {
   auth: 8001,
   'creator-hub': 8002,
   'ai-engine': 8003,
+  channel: 8004,
 };
 
 // AI components a server app created for itself, so workers started for the same runtime share them (one
@@ -28,13 +32,16 @@ const ownedAi = new WeakMap<Runtime, AiRuntime>();
 const needsAi = (services: readonly ServiceName[]) =>
   services.includes('creator-hub') || services.includes('ai-engine');
 
+// The channel workers answer members, so they run the AI engine's answer pipeline in their process.
+const workersNeedAi = (services: readonly ServiceName[]) => needsAi(services) || services.includes('channel');
+
 /** The AI components (embedded Chroma, local embedding model, LLM) for the services that use them. */
 export const createAiForServices = async (
   runtime: Runtime,
   services: readonly ServiceName[],
   logger: FastifyBaseLogger,
 ): Promise<AiRuntime | undefined> =>
-  needsAi(services) ? createAiComponents(runtime.config, logger) : undefined;
+  workersNeedAi(services) ? createAiComponents(runtime.config, logger) : undefined;
 
 /**
  * Builds one HTTP app that serves the given services on the shared kit. The all-in-one server passes every
@@ -44,7 +51,7 @@ export const createAiForServices = async (
 export const buildServerApp = async (
   runtime: Runtime,
   services: readonly ServiceName[],
-  options: { name?: string; ai?: AiRuntime } = {},
+  options: { name?: string; ai?: AiRuntime; widgetScript?: string } = {},
 ): Promise<HttpApp> => {
   // The AI components are created here unless the caller shares its own (then the caller closes them).
   const ownAi = !options.ai && needsAi(services);
@@ -65,11 +72,13 @@ export const buildServerApp = async (
   }
   let keySource: KeySetSource | undefined;
   let registerAuth: (() => Promise<void>) | undefined;
+  let authServices: Awaited<ReturnType<typeof registerAuthService>> | undefined;
   if (services.includes('auth')) {
     let jwks: (() => Promise<import('jose').JSONWebKeySet>) | undefined;
     keySource = { kind: 'local', load: () => jwks!() };
     registerAuth = async () => {
-      const auth = await registerAuthService(app, runtime);
+      authServices = await registerAuthService(app, runtime);
+      const auth = authServices;
       jwks = () => auth.keys.jwks();
     };
   } else {
@@ -87,7 +96,20 @@ export const buildServerApp = async (
   });
   await registerAuth?.();
   if (services.includes('creator-hub')) await registerCreatorHubService(app, runtime, ai!);
-  if (services.includes('ai-engine')) await registerAiEngineService(app, runtime, ai!);
+  const aiEngine = services.includes('ai-engine')
+    ? await registerAiEngineService(app, runtime, ai!)
+    : undefined;
+  if (services.includes('channel')) {
+    const tokens = createMemberTokenIssuer(runtime, authServices?.keys);
+    app.addHook('onClose', async () => tokens.stop());
+    await registerChannelService(app, runtime, {
+      // With the AI engine in this process, a member's message is answered right away (the job backs it up).
+      answers: aiEngine?.answers,
+      replyInProcess: Boolean(aiEngine),
+      issueMemberToken: tokens.issue,
+      widgetScript: options.widgetScript,
+    });
+  }
   return app;
 };
 
@@ -100,10 +122,16 @@ export const startWorkers = async (
   await runtime.jobs.start();
   const ai = sharedAi ?? ownedAi.get(runtime);
   if (services.includes('auth')) await registerAuthWorkers(runtime.jobs, runtime.db);
-  if (needsAi(services) && !ai)
-    throw new Error('startWorkers: the creator hub and AI engine workers need the AI components');
+  if (workersNeedAi(services) && !ai)
+    throw new Error('startWorkers: the creator hub, AI engine and channel workers need the AI components');
   if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime, ai!);
   if (services.includes('ai-engine')) await registerAiEngineWorkers(runtime, ai!, createLogger(runtime));
+  if (services.includes('channel')) {
+    const logger = createLogger(runtime);
+    await registerChannelWorkers(runtime, logger, {
+      answers: createAiEngineServices(runtime, ai!, logger).answers,
+    });
+  }
 };
 
 const createLogger = (runtime: Runtime): FastifyBaseLogger =>

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import type { Database, Queryable } from './database';
+import { withMigrationLock } from './migrator';
 
 export type JobOptions = {
   retryLimit?: number;
@@ -53,6 +54,9 @@ const asPgBossDb = (queryable: Queryable & { exec?: Database['exec'] }) => ({
   },
 });
 
+// An arbitrary constant, like the migration lock's.
+const queueCreationLockId = 4_217_002;
+
 export type CreateJobQueueOptions = {
   database: Database;
   /** PostgreSQL: pg-boss keeps its own small pool, as the table owner so it can maintain its schema. */
@@ -70,10 +74,12 @@ export const installJobSchema = async (owner: Database, appRole: string): Promis
   boss.on('error', () => {});
   await boss.start();
   await boss.stop({ graceful: false, close: false, wait: true });
-  await owner.exec(`
+  await withMigrationLock(owner, (tx) =>
+    tx.exec(`
     grant usage on schema pgboss to "${appRole}";
     grant select on pgboss.queue to "${appRole}";
-    grant select, insert, delete on pgboss.job to "${appRole}";`);
+    grant select, insert, delete on pgboss.job to "${appRole}";`),
+  );
 };
 
 /**
@@ -95,6 +101,17 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
   const defined = new Set<string>();
   let isStarted = false;
 
+  // Creating a queue attaches a partition to pgboss.job: processes starting together and creating different
+  // queues at once deadlock ("deadlock detected" crashed one of two `companero start` replicas). They take
+  // turns on an advisory lock instead (PGlite has one process).
+  const createQueueInTurn = async (name: string, queueOptions: PgBoss.Queue) => {
+    if (database.kind !== 'postgres') return boss.createQueue(name, queueOptions);
+    await database.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [queueCreationLockId]);
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, queueOptions);
+    });
+  };
+
   const define = async (definition: JobDefinition<z.ZodType>) => {
     if (defined.has(definition.name)) return;
     const existing = await boss.getQueue(definition.name);
@@ -106,7 +123,7 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
     };
     if (!existing) {
       try {
-        await boss.createQueue(definition.name, { name: definition.name, ...queueOptions });
+        await createQueueInTurn(definition.name, { name: definition.name, ...queueOptions });
       } catch (error) {
         // Another process created it between our check and our insert.
         if ((error as { code?: string }).code !== '23505') throw error;

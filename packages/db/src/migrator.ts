@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './database';
+import type { Database, Transaction } from './database';
 
 export const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 
@@ -28,6 +28,17 @@ const migrationLockId = 4_217_001;
 export type MigrationReport = { applied: string[]; alreadyApplied: number };
 
 /**
+ * Runs `work` in a transaction holding the migration lock (PostgreSQL). Also for GRANTs: two processes granting
+ * on the same objects at once fail ("tuple concurrently updated") or deadlock, which crashed one of two
+ * `companero start` replicas booting together.
+ */
+export const withMigrationLock = <T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> =>
+  database.transaction(async (tx) => {
+    if (database.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [migrationLockId]);
+    return work(tx);
+  });
+
+/**
  * Applies pending migrations in order, as the connection's role (the owner), in ONE transaction: either every
  * pending migration lands or none does. On PostgreSQL a transaction-scoped advisory lock makes concurrent
  * migrators wait for each other (it is held by that transaction's own connection and released with it).
@@ -39,8 +50,7 @@ export const migrate = async (
   options: { appRole: string; migrations?: Migration[] },
 ): Promise<MigrationReport> => {
   const migrations = options.migrations ?? loadMigrations();
-  const report = await database.transaction(async (tx) => {
-    if (database.kind === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [migrationLockId]);
+  const report = await withMigrationLock(database, async (tx) => {
     await tx.exec(`create table if not exists schema_migrations (
       version text primary key,
       name text not null,
@@ -92,7 +102,8 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 export const ensureAppRole = async (database: Database, appRole: string): Promise<void> => {
   const role = quoteIdent(appRole);
   const literal = `'${appRole.replaceAll("'", "''")}'`;
-  await database.exec(`
+  await withMigrationLock(database, async (tx) => {
+    await tx.exec(`
     do $$
     begin
       if not exists (select 1 from pg_roles where rolname = ${literal}) then
@@ -107,8 +118,8 @@ export const ensureAppRole = async (database: Database, appRole: string): Promis
     grant usage, select on all sequences in schema public to ${role};
     revoke all on schema_migrations from ${role};
   `);
-  // The connecting role must be able to SET ROLE to the app role (superusers always can).
-  await database.exec(`
+    // The connecting role must be able to SET ROLE to the app role (superusers always can).
+    await tx.exec(`
     do $$
     begin
       if not exists (select 1 from pg_roles where rolname = current_user and rolsuper) then
@@ -116,4 +127,5 @@ export const ensureAppRole = async (database: Database, appRole: string): Promis
       end if;
     exception when others then null;
     end $$;`);
+  });
 };

@@ -57,6 +57,8 @@ export type AppScope = {
   accountId?: string;
   /** Lets the transaction read the one creator with this slug (public sign-in and widget endpoints). */
   creatorSlug?: string;
+  /** Lets the transaction read the one channel connection with this id (provider webhooks). */
+  channelConnectionId?: string;
 };
 
 /**
@@ -70,12 +72,15 @@ export const withAppRole = async <T>(
 ): Promise<T> => {
   if (scope.accountId && !uuidPattern.test(scope.accountId))
     throw new Error('withAppRole: accountId must be a UUID');
+  if (scope.channelConnectionId && !uuidPattern.test(scope.channelConnectionId))
+    throw new Error('withAppRole: channelConnectionId must be a UUID');
   return runOutermost(
     db,
     {
       role: db.appRole,
       'app.current_account_id': scope.accountId ?? '',
       'app.lookup_creator_slug': scope.creatorSlug ?? '',
+      'app.lookup_channel_connection': scope.channelConnectionId ?? '',
     },
     async (tx) => work(tx as AppTx),
   );

@@ -227,3 +227,51 @@ describe.each(backends())('job queue on $name', (backend) => {
     }
   });
 });
+
+describe.each(backends().filter((backend) => backend.usesPostgres))(
+  'job queues of processes starting together on $name',
+  (backend) => {
+    let environment: TestEnvironment;
+    let runtime: Runtime;
+    const suffix = randomBytes(3).toString('hex');
+
+    beforeAll(async () => {
+      environment = await createTestEnvironment(backend);
+      runtime = await createRuntime(loadConfig(environment.env), { migrate: true });
+      await runtime.jobs.start();
+    });
+    afterAll(async () => {
+      await runtime?.close();
+      await environment?.cleanup();
+    });
+
+    it('defines their queues without deadlocking', async () => {
+      // Each new queue attaches a partition to pgboss.job; created concurrently they deadlocked.
+      const queues = Array.from({ length: 3 }, () =>
+        createJobQueue({
+          database: runtime.database,
+          connectionString: runtime.config.DATABASE_URL,
+          appRole: runtime.config.DATABASE_APP_ROLE,
+        }),
+      );
+      await Promise.all(queues.map((queue) => queue.start()));
+      try {
+        const names = Array.from({ length: 8 }, (_, index) => `test-together-${suffix}-${index}`);
+        const outcomes = await Promise.allSettled(
+          queues.map(async (queue, index) => {
+            for (const name of index % 2 ? [...names].reverse() : names)
+              await queue.define({ name, schema: z.object({}) });
+          }),
+        );
+        const failures = outcomes.flatMap((outcome) =>
+          outcome.status === 'rejected' ? [String(outcome.reason)] : [],
+        );
+        expect(failures).toEqual([]);
+        const created = (await runtime.jobs.boss.getQueues()).filter((queue) => names.includes(queue.name));
+        expect(created).toHaveLength(names.length);
+      } finally {
+        await Promise.all(queues.map((queue) => queue.stop({ graceful: false })));
+      }
+    });
+  },
+);

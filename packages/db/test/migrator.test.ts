@@ -148,5 +148,24 @@ describe.each(backends().filter((backend) => backend.usesPostgres))(
         await other.close();
       }
     });
+
+    it('lets replicas that start together all finish: their grants take turns instead of colliding', async () => {
+      // Concurrent GRANTs on the same tables failed with "tuple concurrently updated" (or deadlocked).
+      const owners = await Promise.all(
+        Array.from({ length: 5 }, () => createDatabaseFromConfig(test.config, { role: 'owner' })),
+      );
+      try {
+        const appRole = test.config.DATABASE_APP_ROLE;
+        for (let round = 0; round < 3; round += 1) {
+          const outcomes = await Promise.allSettled(owners.map((owner) => migrate(owner, { appRole })));
+          const failures = outcomes.flatMap((outcome) =>
+            outcome.status === 'rejected' ? [(outcome.reason as Error).message] : [],
+          );
+          expect(failures).toEqual([]);
+        }
+      } finally {
+        await Promise.all(owners.map((owner) => owner.close()));
+      }
+    });
   },
 );

@@ -1,4 +1,5 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
+import { deliverMessageJob } from '@companero/contracts/channel/jobs';
 import { ingestDocumentJob, reindexCreatorJob } from '@companero/contracts/jobs/knowledge-jobs';
 import type { HttpApp } from '@companero/core/http/create-http-app';
 import type { Runtime } from '@companero/db/runtime';
@@ -6,6 +7,7 @@ import multipart from '@fastify/multipart';
 import { createHubServices, type HubServices } from './hub-services';
 import { eraseMemberJob } from './jobs/erase-member.job';
 import { analyticsRoutes } from './routes/analytics.routes';
+import { channelsRoutes } from './routes/channels.routes';
 import { coachRoutes } from './routes/coach.routes';
 import { knowledgeRoutes } from './routes/knowledge.routes';
 import { membersRoutes } from './routes/members.routes';
@@ -21,6 +23,7 @@ export const registerCreatorHubService = async (
   await runtime.jobs.define(eraseMemberJob);
   await runtime.jobs.define(ingestDocumentJob);
   await runtime.jobs.define(reindexCreatorJob);
+  await runtime.jobs.define(deliverMessageJob);
   await app.register(
     async (scope: HttpApp) => {
       await scope.register(multipart, {
@@ -35,6 +38,7 @@ export const registerCreatorHubService = async (
         maxUploadBytes: runtime.config.KNOWLEDGE_MAX_UPLOAD_BYTES,
       });
       await scope.register(coachRoutes, { services });
+      await scope.register(channelsRoutes, { services });
     },
     { prefix: '/api/hub' },
   );

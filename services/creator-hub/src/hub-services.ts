@@ -1,6 +1,7 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
 import type { Runtime } from '@companero/db/runtime';
 import { createAnalyticsService } from './services/analytics.service';
+import { createChannelsService } from './services/channels.service';
 import { createCoachService } from './services/coach.service';
 import { createFoldersService } from './services/folders.service';
 import { createKnowledgeService } from './services/knowledge.service';
@@ -28,6 +29,12 @@ export const createHubServices = (runtime: Runtime, ai: AiComponents) => {
     memberData: createMemberDataService({ db: runtime.db, jobs: runtime.jobs, cache: runtime.cache }),
     analytics: createAnalyticsService({ db: runtime.db }),
     settings: createSettingsService({ db: runtime.db }),
+    channels: createChannelsService({
+      db: runtime.db,
+      jobs: runtime.jobs,
+      secretBox: runtime.secretBox,
+      publicUrl: runtime.config.PUBLIC_URL,
+    }),
   };
 };
 

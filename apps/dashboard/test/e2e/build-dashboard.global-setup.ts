@@ -1,4 +1,5 @@
 import { ensureDashboardBuilt } from '@companero/server/dashboard.plugin';
+import { ensureWidgetBuilt } from '@companero/widget/build-widget';
 
 /**
  * Builds the dashboard once before any test file runs: the Chromium journeys run in parallel workers, and two
@@ -6,4 +7,5 @@ import { ensureDashboardBuilt } from '@companero/server/dashboard.plugin';
  */
 export default async function buildDashboard() {
   await ensureDashboardBuilt({ rebuildWhenStale: true, log: (line) => console.log(line) });
+  await ensureWidgetBuilt();
 }

@@ -3,18 +3,7 @@ import { buildServerApp, type ServiceName, startWorkers } from '@companero/serve
 import { backends } from '@companero/testing/backends';
 import { startTestServer, type TestServer } from '@companero/testing/test-server';
 
-/** How the journeys launch Debian's Chromium here: no sandbox as root, and no calls to Google's hosts. */
-export const chromiumLaunchOptions = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
+export { chromiumLaunchOptions } from '@companero/testing/chromium';
 
 /**
  * The all-in-one server with the built dashboard at /, on the embedded defaults, for a journey that uses

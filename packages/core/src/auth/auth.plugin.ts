@@ -18,6 +18,8 @@ const unauthorized = (message: string) =>
 export const authPlugin = fp(
   async (app: FastifyInstance, options: { verifier: TokenVerifier }) => {
     app.decorateRequest('claims', null);
+    // For transports that cannot send an Authorization header (a browser's WebSocket handshake).
+    app.decorate('verifyAccessToken', (token: string) => options.verifier.verify(token));
 
     const authenticate = async (request: FastifyRequest): Promise<TAccessTokenClaims> => {
       const header = request.headers.authorization;
@@ -100,5 +102,6 @@ declare module 'fastify' {
     requireStaff(minRole?: StaffRole): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     requireMember(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     requireSignedIn(): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    verifyAccessToken(token: string): Promise<TAccessTokenClaims>;
   }
 }

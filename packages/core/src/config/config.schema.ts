@@ -91,6 +91,19 @@ export const ZConfig = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   LOGIN_ATTEMPTS_PER_ACCOUNT_PER_15_MINUTES: z.coerce.number().int().min(1).default(10),
+  WIDGET_SESSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+
+  WS_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(25),
+  WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(1).default(900),
+  WS_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(20),
+
+  CHANNEL_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  CHANNEL_DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5000),
+  CHANNEL_DELIVERY_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(60 * 60_000),
 
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('Compañero <no-reply@localhost>'),

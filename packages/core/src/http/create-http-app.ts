@@ -56,7 +56,9 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    return503OnClosing: true,
+    // Behind nginx, a request may still arrive on an open keep-alive connection while the process drains: it is
+    // served (with `Connection: close`) rather than refused with a 503 that nginx would not retry for a POST.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
@@ -92,6 +94,15 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     reply.header('x-request-id', request.id);
   });
 
+  // server.close() closes the connections idle at that moment; one whose request was still in flight (a
+  // streamed answer, a keep-alive connection from nginx) turns idle later and would hold the shutdown until the
+  // keep-alive timeout. Close those as they turn idle, so draining ends when the last response does.
+  app.addHook('preClose', async () => {
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+    closeIdle.unref();
+    app.server.once('close', () => clearInterval(closeIdle));
+  });
+
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -104,10 +115,23 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
     },
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
-  await app.register(cors, {
-    origin: config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
+  const corsOptions = {
     credentials: false,
     exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  };
+  await app.register(cors, {
+    hook: 'onRequest',
+    // The widget and the channel APIs are called from creators' own sites with bearer tokens, never cookies:
+    // they answer any origin (widget sessions then check the creator's allowed origins themselves).
+    delegator: (request, callback) => {
+      const path = request.url?.split('?')[0] ?? '';
+      const isPublicChannelPath = path.startsWith('/api/channels/');
+      callback(null, {
+        ...corsOptions,
+        origin: isPublicChannelPath ? true : config.CORS_ORIGINS.length > 0 ? config.CORS_ORIGINS : false,
+      });
+    },
   });
   await app.register(rateLimit, {
     global: true,

@@ -1,3 +1,5 @@
+import { Agent, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@companero/core/config/load-config';
 import { AppError } from '@companero/core/errors/app-error';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
@@ -466,6 +468,44 @@ describe('createHttpApp with optional settings', () => {
       expect(response.json()).toEqual({ status: 'ok', checks: {} });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('createHttpApp shutdown', () => {
+  it('lets a request in flight finish on a keep-alive connection, then closes without waiting for the keep-alive timeout', async () => {
+    const app = await buildApp({});
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.get('/slow', async () => {
+      await released;
+      return { done: true };
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    // A keep-alive client, like nginx with upstream keepalive.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const slow = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/slow', agent }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const startedClosingAt = Date.now();
+      const closed = app.close();
+      setTimeout(release, 200);
+      expect(await slow).toEqual({ status: 200, body: '{"done":true}' });
+      await closed;
+      expect(Date.now() - startedClosingAt).toBeLessThan(3_000);
+    } finally {
+      agent.destroy();
     }
   });
 });

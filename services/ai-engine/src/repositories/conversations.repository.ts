@@ -107,11 +107,16 @@ export const conversationsRepository = {
       grounded?: boolean;
       citations?: unknown[];
       responseMs?: number;
+      /** A reply's id can be chosen before it is generated, so streamed tokens already name it. */
+      id?: string;
+      replyToMessageId?: string;
+      metadata?: Record<string, unknown>;
     },
   ): Promise<MessageRow> {
     const { rows } = await tx.query<MessageRow>(
-      `insert into messages (creator_id, conversation_id, member_id, direction, author, content, channel, grounded, citations, response_ms)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${messageColumns}`,
+      `insert into messages (creator_id, conversation_id, member_id, direction, author, content, channel, grounded, citations,
+         response_ms, id, reply_to_message_id, metadata)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::uuid, gen_random_uuid()), $12, $13) returning ${messageColumns}`,
       [
         tx.creatorId,
         input.conversationId,
@@ -123,6 +128,9 @@ export const conversationsRepository = {
         input.grounded ?? null,
         JSON.stringify(input.citations ?? []),
         input.responseMs ?? null,
+        input.id ?? null,
+        input.replyToMessageId ?? null,
+        JSON.stringify(input.metadata ?? {}),
       ],
     );
     await tx.query(
@@ -130,6 +138,13 @@ export const conversationsRepository = {
       [input.conversationId],
     );
     return rows[0]!;
+  },
+  async replyTo(tx: TenantTx, questionId: string): Promise<MessageRow | null> {
+    const { rows } = await tx.query<MessageRow>(
+      `select ${messageColumns} from messages where reply_to_message_id = $1`,
+      [questionId],
+    );
+    return rows[0] ?? null;
   },
   async recentMessages(tx: TenantTx, conversationId: string, limit: number): Promise<MessageRow[]> {
     const { rows } = await tx.query<MessageRow>(

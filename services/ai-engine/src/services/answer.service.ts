@@ -9,9 +9,13 @@ import type { CacheComponents, ConversationTurn } from '@companero/core/cache/ca
 import { notFound } from '@companero/core/errors/app-error';
 import { normalizeQuestion, recordAnalyticsEvent } from '@companero/db/analytics-events';
 import type { JobQueue } from '@companero/db/job-queue';
-import { type TenantDatabase, withTenant } from '@companero/db/tenant';
+import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
-import { conversationsRepository, type Owner } from '../repositories/conversations.repository';
+import {
+  conversationsRepository,
+  type MessageRow,
+  type Owner,
+} from '../repositories/conversations.repository';
 import { composeExtractiveAnswer } from './extractive-answer';
 import { buildAnswerPrompt, citedSourceNumbers } from './prompt';
 
@@ -27,6 +31,17 @@ export type AnswerServiceDeps = {
 
 export type AskInput = { question: string; conversationId?: string; channel?: string };
 export type AskCallbacks = { onToken?: (delta: string) => void; signal?: AbortSignal };
+
+export type StoredReplyRow = MessageRow & { citations: TCitation[]; grounded: boolean };
+
+export type ReplyOptions = AskCallbacks & {
+  /** The reply's id, chosen before generation so streamed tokens can name it. */
+  replyId?: string;
+  /** When the question arrived, for the response time (defaults to now). */
+  receivedAt?: Date;
+  /** Runs inside the transaction that stores the reply (enqueue its delivery, append channel events). */
+  onReplyStored?: (tx: TenantTx, reply: StoredReplyRow) => Promise<void>;
+};
 
 const toCitation = (source: RetrievedChunk, index: number): TCitation => ({
   index,
@@ -78,19 +93,182 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
     return turns;
   };
 
+  /** The answer to a stored question, as the channels and the playground receive it. */
+  type StoredReply = TAskResponse & { created: boolean; memberId: string | null; channel: string };
+
+  const existingReply = (
+    reply: { id: string; content: string; citations: unknown[]; grounded: boolean | null },
+    question: { conversationId: string; memberId: string | null; channel: string },
+  ): StoredReply => ({
+    answer: reply.content,
+    citations: reply.citations as TCitation[],
+    conversationId: question.conversationId,
+    messageId: reply.id,
+    grounded: reply.grounded ?? false,
+    provider: 'stored',
+    created: false,
+    memberId: question.memberId,
+    channel: question.channel,
+  });
+
+  /**
+   * Answers a question already stored in its conversation: retrieve → generate → store the reply (its id may be
+   * chosen by the caller so streamed tokens name it). Idempotent: a question gets at most one reply, so a
+   * retried job or a second worker returns the stored one instead of answering twice. `onReplyStored` runs in
+   * the reply's transaction (channels enqueue its delivery there, so a stored reply is always delivered).
+   */
+  const replyTo = async (
+    creatorId: string,
+    questionId: string,
+    options: ReplyOptions = {},
+  ): Promise<StoredReply> => {
+    const startedAt = options.receivedAt?.getTime() ?? Date.now();
+    const loaded = await withTenant(deps.db, creatorId, async (tx) => {
+      const question = await conversationsRepository.getMessage(tx, questionId);
+      if (question?.direction !== 'in') throw notFound('message');
+      const stored = await conversationsRepository.replyTo(tx, questionId);
+      return { question, stored, persona: await coachPersonaRepository.get(tx) };
+    });
+    const { question, persona } = loaded;
+    if (loaded.stored) return existingReply(loaded.stored, question);
+    const history = await loadHistory(creatorId, question.conversationId);
+
+    // Retrieval, with the relevance floor deciding "grounded".
+    const retrieved = await retriever.retrieve(creatorId, question.content, {
+      k: sourceCount,
+      searchConfig: searchConfigFor(persona.language),
+    });
+    const sources = retrieved.filter((chunk) => chunk.isRelevant);
+    const grounded = sources.length > 0;
+
+    // Generation.
+    let answer: string;
+    let usedNumbers: number[] = [];
+    let provider = 'extractive';
+    if (!grounded) {
+      answer = persona.fallbackMessage;
+      streamText(answer, options.onToken);
+    } else if (deps.ai.llm) {
+      provider = deps.ai.llm.name;
+      const messages = buildAnswerPrompt({
+        persona,
+        sources,
+        history: history
+          .filter(
+            (turn) => turn.messageId !== question.id && (turn.role === 'user' || turn.role === 'assistant'),
+          )
+          .map((turn) => ({ role: turn.role as 'user' | 'assistant', content: turn.content })),
+        question: question.content,
+      });
+      answer = '';
+      for await (const delta of deps.ai.llm.generate(messages, {
+        temperature: persona.temperature,
+        model: persona.model ?? undefined,
+        signal: options.signal,
+        maxTokens: 600,
+      })) {
+        answer += delta;
+        options.onToken?.(delta);
+      }
+      answer = answer.trim();
+      usedNumbers = citedSourceNumbers(answer, sources.length);
+      // A model that forgot to cite still answered from these sources: list them rather than hide them.
+      if (usedNumbers.length === 0) usedNumbers = sources.map((_, index) => index + 1);
+    } else {
+      const extractive = composeExtractiveAnswer({
+        coachName: persona.name,
+        question: question.content,
+        sources,
+      });
+      answer = extractive.text;
+      usedNumbers = extractive.used;
+      streamText(answer, options.onToken);
+    }
+    const citations = usedNumbers.map((number) => toCitation(sources[number - 1]!, number));
+
+    // The reply, its analytics, and the working memory.
+    const responseMs = Math.max(0, Date.now() - startedAt);
+    const memberId = question.memberId;
+    const outcome = await withTenant(deps.db, creatorId, async (tx) => {
+      // Another worker may have answered meanwhile: the unique reply key settles it.
+      const raced = await conversationsRepository.replyTo(tx, questionId);
+      if (raced) return { message: raced, created: false };
+      const message = await conversationsRepository.insertMessage(tx, {
+        id: options.replyId,
+        conversationId: question.conversationId,
+        memberId,
+        direction: 'out',
+        author: 'coach',
+        content: answer,
+        channel: question.channel,
+        grounded,
+        citations,
+        responseMs,
+        replyToMessageId: questionId,
+      });
+      if (memberId) {
+        await recordAnalyticsEvent(tx, {
+          type: 'message.out',
+          memberId,
+          channel: question.channel,
+          messageId: message.id,
+          responseMs,
+          grounded,
+          question: question.content,
+        });
+      }
+      if (!grounded) {
+        const normalized = normalizeQuestion(question.content);
+        if (normalized) await conversationsRepository.recordUnanswered(tx, question.content, normalized);
+      }
+      await options.onReplyStored?.(tx, { ...message, citations, grounded });
+      return { message, created: true };
+    });
+    if (!outcome.created) return existingReply(outcome.message, question);
+    const now = new Date().toISOString();
+    await deps.cache.memory
+      .append(creatorId, question.conversationId, {
+        role: 'user',
+        content: question.content,
+        at: now,
+        messageId: question.id,
+      })
+      .catch(() => {});
+    await deps.cache.memory
+      .append(creatorId, question.conversationId, {
+        role: 'assistant',
+        content: answer,
+        at: now,
+        messageId: outcome.message.id,
+      })
+      .catch(() => {});
+    return {
+      answer,
+      citations,
+      conversationId: question.conversationId,
+      messageId: outcome.message.id,
+      grounded,
+      provider,
+      created: true,
+      memberId,
+      channel: question.channel,
+    };
+  };
+
+  /** The playground and the app's HTTP ask: store the question, then answer it. */
   const ask = async (
     ctx: StaffContext | MemberContext,
     input: AskInput,
     callbacks: AskCallbacks = {},
   ): Promise<TAskResponse> => {
-    const startedAt = Date.now();
+    const receivedAt = new Date();
     const isMember = ctx.actor.type === 'member';
     const owner: Owner = isMember ? { memberId: ctx.actor.id } : { accountId: ctx.actor.id };
     const channel = input.channel ?? (isMember ? 'app' : 'playground');
     const memberId = isMember ? ctx.actor.id : null;
 
-    // 1. The member's message, durable before any work (a crash later loses no question).
-    const { conversation, persona, question } = await withTenant(deps.db, ctx.creatorId, async (tx) => {
+    // The member's message, durable before any work (a crash later loses no question).
+    const question = await withTenant(deps.db, ctx.creatorId, async (tx) => {
       let conversation = input.conversationId
         ? await conversationsRepository.getOwned(tx, input.conversationId, owner)
         : null;
@@ -120,115 +298,22 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
           messageId: question.id,
         });
       }
-      return { conversation, persona: await coachPersonaRepository.get(tx), question };
+      return question;
     });
-    const history = await loadHistory(ctx.creatorId, conversation.id);
-
-    // 2. Retrieval, with the relevance floor deciding "grounded".
-    const retrieved = await retriever.retrieve(ctx.creatorId, input.question, {
-      k: sourceCount,
-      searchConfig: searchConfigFor(persona.language),
+    const {
+      created: _created,
+      memberId: _memberId,
+      channel: _channel,
+      ...reply
+    } = await replyTo(ctx.creatorId, question.id, {
+      onToken: callbacks.onToken,
+      signal: callbacks.signal,
+      receivedAt,
     });
-    const sources = retrieved.filter((chunk) => chunk.isRelevant);
-    const grounded = sources.length > 0;
-
-    // 3. Generation.
-    let answer: string;
-    let usedNumbers: number[] = [];
-    let provider = 'extractive';
-    if (!grounded) {
-      answer = persona.fallbackMessage;
-      streamText(answer, callbacks.onToken);
-    } else if (deps.ai.llm) {
-      provider = deps.ai.llm.name;
-      const messages = buildAnswerPrompt({
-        persona,
-        sources,
-        history: history
-          .filter(
-            (turn) => turn.messageId !== question.id && (turn.role === 'user' || turn.role === 'assistant'),
-          )
-          .map((turn) => ({ role: turn.role as 'user' | 'assistant', content: turn.content })),
-        question: input.question,
-      });
-      answer = '';
-      for await (const delta of deps.ai.llm.generate(messages, {
-        temperature: persona.temperature,
-        model: persona.model ?? undefined,
-        signal: callbacks.signal,
-        maxTokens: 600,
-      })) {
-        answer += delta;
-        callbacks.onToken?.(delta);
-      }
-      answer = answer.trim();
-      usedNumbers = citedSourceNumbers(answer, sources.length);
-      // A model that forgot to cite still answered from these sources: list them rather than hide them.
-      if (usedNumbers.length === 0) usedNumbers = sources.map((_, index) => index + 1);
-    } else {
-      const extractive = composeExtractiveAnswer({
-        coachName: persona.name,
-        question: input.question,
-        sources,
-      });
-      answer = extractive.text;
-      usedNumbers = extractive.used;
-      streamText(answer, callbacks.onToken);
-    }
-    const citations = usedNumbers.map((number) => toCitation(sources[number - 1]!, number));
-
-    // 4. The reply, its analytics, and the working memory.
-    const responseMs = Date.now() - startedAt;
-    const reply = await withTenant(deps.db, ctx.creatorId, async (tx) => {
-      const message = await conversationsRepository.insertMessage(tx, {
-        conversationId: conversation.id,
-        memberId,
-        direction: 'out',
-        author: 'coach',
-        content: answer,
-        channel: conversation.channel,
-        grounded,
-        citations,
-        responseMs,
-      });
-      if (memberId) {
-        await recordAnalyticsEvent(tx, {
-          type: 'message.out',
-          memberId,
-          channel: conversation.channel,
-          messageId: message.id,
-          responseMs,
-          grounded,
-          question: input.question,
-        });
-      }
-      if (!grounded) {
-        const normalized = normalizeQuestion(input.question);
-        if (normalized) await conversationsRepository.recordUnanswered(tx, input.question, normalized);
-      }
-      return message;
-    });
-    const now = new Date().toISOString();
-    await deps.cache.memory
-      .append(ctx.creatorId, conversation.id, {
-        role: 'user',
-        content: input.question,
-        at: now,
-        messageId: question.id,
-      })
-      .catch(() => {});
-    await deps.cache.memory
-      .append(ctx.creatorId, conversation.id, {
-        role: 'assistant',
-        content: answer,
-        at: now,
-        messageId: reply.id,
-      })
-      .catch(() => {});
-    return { answer, citations, conversationId: conversation.id, messageId: reply.id, grounded, provider };
+    return reply;
   };
 
-  return { ask };
+  return { ask, replyTo };
 };
 
 export type AnswerService = ReturnType<typeof createAnswerService>;

@@ -22,6 +22,7 @@ export const requiredRole = {
   exportMembers: 'admin',
   eraseMembers: 'admin',
   manageTeam: 'admin',
+  manageChannels: 'admin',
   readAuditLog: 'admin',
   editSettings: 'admin',
 } as const satisfies Record<string, TStaffRole>;
@@ -58,7 +59,7 @@ export const useCan = (action: Action): boolean => hasRoleAtLeast(useClaims().ro
 
 /** "Needs the admin role; you are a viewer." — next to a control the role may not use. */
 export const permissionHint = (action: Action, role: TStaffRole): string =>
-  `Needs the ${requiredRole[action]} role or higher; you are ${role === 'admin' || role === 'owner' ? 'an' : 'a'} ${role}.`;
+  `Needs the ${requiredRole[action]} role or higher; you are ${role === 'viewer' ? 'a' : 'an'} ${role}.`;
 
 /** The prefix of every query key that holds one creator's data, so switching creator never shows stale rows. */
 export const useCreatorScope = () => {

@@ -1,0 +1,234 @@
+import { deliveriesRepository } from '@companero/channels/deliveries.repository';
+import { deliverMessageJob, replyToMessageJob } from '@companero/contracts/channel/jobs';
+import { recordAnalyticsEvent } from '@companero/db/analytics-events';
+import type { JobQueue } from '@companero/db/job-queue';
+import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
+import type { FastifyBaseLogger } from 'fastify';
+import type { InboundMessage, InboundOutcome } from '../ports/inbound-message';
+import { identitiesRepository } from '../repositories/identities.repository';
+import { messagesRepository } from '../repositories/messages.repository';
+import type { ChannelEvents, PendingEvent } from './channel-events.service';
+import type { LinkService } from './link.service';
+import type { Outbox } from './outbox.service';
+
+export type InboundServiceDeps = {
+  db: TenantDatabase;
+  jobs: JobQueue;
+  events: ChannelEvents;
+  outbox: Outbox;
+  links: LinkService;
+  logger: FastifyBaseLogger;
+  /** Runs the reply in this process right after the commit (the job then only backs it up). */
+  replyNow?: (creatorId: string, messageId: string) => Promise<void>;
+  /** How long the backing job waits before checking that the fast path answered. */
+  fastPathGraceSeconds?: number;
+  /** Fast replies generated at once; beyond it, replies go straight to the job queue (bounded CPU). */
+  fastPathConcurrency?: number;
+};
+
+const mediaNotice =
+  "I can only read text messages for now, so I couldn't open that. Could you type your question instead?";
+
+/**
+ * The one inbound pipeline of every channel: link the sender to a member (creating one on first contact),
+ * store the message once per provider id, and schedule the reply — all in one transaction, so the provider
+ * can be acknowledged as soon as this returns. Commands (link codes) and content we cannot read get a system
+ * answer instead of the coach's.
+ */
+export const createInboundService = (deps: InboundServiceDeps) => {
+  const resolveMember = async (tx: TenantTx, inbound: InboundMessage) => {
+    if (inbound.memberId) {
+      const identity = inbound.externalId
+        ? await identitiesRepository.find(tx, inbound.channel, inbound.externalId)
+        : null;
+      return { memberId: inbound.memberId, identityId: identity?.id ?? null, joined: false };
+    }
+    if (!inbound.externalId) throw new Error('An inbound message needs a memberId or an externalId');
+    await identitiesRepository.lock(tx, inbound.channel, inbound.externalId);
+    const existing = await identitiesRepository.find(tx, inbound.channel, inbound.externalId);
+    if (existing) {
+      if (inbound.connectionId && existing.metadata.connectionId !== inbound.connectionId)
+        await tx.query(
+          `update channel_identities set metadata = metadata || jsonb_build_object('connectionId', $2::text) where id = $1`,
+          [existing.id, inbound.connectionId],
+        );
+      return { memberId: existing.memberId, identityId: existing.id, joined: false };
+    }
+    const memberId = await identitiesRepository.createMember(tx, inbound.profile ?? {});
+    const identity = await identitiesRepository.insert(tx, {
+      memberId,
+      channel: inbound.channel,
+      externalId: inbound.externalId,
+      displayName: inbound.profile?.name,
+      metadata: inbound.connectionId ? { connectionId: inbound.connectionId } : {},
+    });
+    await recordAnalyticsEvent(tx, { type: 'member.joined', memberId, channel: inbound.channel });
+    return { memberId, identityId: identity.id, joined: true };
+  };
+
+  const fastPathLimit = deps.fastPathConcurrency ?? 2;
+  let fastInFlight = 0;
+
+  const receive = async (creatorId: string, inbound: InboundMessage): Promise<InboundOutcome> => {
+    // Take a fast-path slot before storing, so the job knows whether to wait for it or to start at once.
+    const fast = Boolean(deps.replyNow) && fastInFlight < fastPathLimit;
+    if (fast) fastInFlight += 1;
+    let fastUsed = false;
+    try {
+      return await store(creatorId, inbound, fast, () => {
+        fastUsed = true;
+      });
+    } finally {
+      if (fast && !fastUsed) fastInFlight -= 1;
+    }
+  };
+
+  const store = async (
+    creatorId: string,
+    inbound: InboundMessage,
+    fast: boolean,
+    onFastReply: () => void,
+  ): Promise<InboundOutcome> => {
+    const receivedAt = new Date();
+    let scheduleReply = false;
+    const { outcome, events } = await withTenant(deps.db, creatorId, async (tx) => {
+      const events: PendingEvent[] = [];
+      await messagesRepository.lockProviderId(tx, inbound.channel, inbound.providerMessageId);
+      const previous = await messagesRepository.findByProviderId(
+        tx,
+        inbound.channel,
+        inbound.providerMessageId,
+      );
+      if (previous) {
+        return {
+          outcome: {
+            messageId: previous.id,
+            memberId: previous.memberId,
+            conversationId: previous.conversationId,
+            duplicate: true,
+          },
+          events,
+        };
+      }
+      const sender = await resolveMember(tx, inbound);
+      await identitiesRepository.touchInbound(
+        tx,
+        sender.identityId,
+        sender.memberId,
+        inbound.sentAt ?? receivedAt,
+      );
+      const conversation = await messagesRepository.openConversation(tx, sender.memberId, inbound.channel);
+      const text = inbound.text ?? `[${inbound.contentType}]`;
+      const message = await messagesRepository.insertInbound(tx, {
+        conversationId: conversation.id,
+        memberId: sender.memberId,
+        channel: inbound.channel,
+        content: text,
+        contentType: inbound.contentType,
+        providerMessageId: inbound.providerMessageId,
+        clientId: inbound.clientId,
+        metadata: inbound.metadata,
+      });
+      if (!message) throw new Error('inbound message raced with its duplicate'); // lockProviderId prevents it
+      if (conversation.isNew)
+        await recordAnalyticsEvent(tx, {
+          type: 'conversation.started',
+          memberId: sender.memberId,
+          channel: inbound.channel,
+          conversationId: conversation.id,
+        });
+      await recordAnalyticsEvent(tx, {
+        type: 'message.in',
+        memberId: sender.memberId,
+        channel: inbound.channel,
+        messageId: message.id,
+      });
+      events.push(await deps.events.recordMessage(tx, { memberId: sender.memberId }, message.id));
+
+      // The member wrote again: messages that waited for the WhatsApp window can go now.
+      for (const deliveryId of await deliveriesRepository.waitingFor(tx, sender.memberId, inbound.channel)) {
+        if (await deliveriesRepository.requeue(tx, deliveryId))
+          await deps.jobs.send(
+            deliverMessageJob,
+            { creatorId, deliveryId },
+            { tx, singletonKey: `${deliveryId}:window` },
+          );
+      }
+
+      const systemAnswer =
+        inbound.text === null
+          ? mediaNotice
+          : await deps.links.handleCommand(tx, {
+              memberId: sender.memberId,
+              channel: inbound.channel,
+              identityId: sender.identityId,
+              text: inbound.text,
+              startPayload: inbound.metadata?.startPayload as string | undefined,
+            });
+      if (systemAnswer !== null) {
+        const memberId = typeof systemAnswer === 'string' ? sender.memberId : systemAnswer.memberId;
+        const replyConversation =
+          memberId === sender.memberId
+            ? conversation.id
+            : (await messagesRepository.openConversation(tx, memberId, inbound.channel)).id;
+        const reply = await messagesRepository.insertOutbound(tx, {
+          conversationId: replyConversation,
+          memberId,
+          channel: inbound.channel,
+          content: typeof systemAnswer === 'string' ? systemAnswer : systemAnswer.text,
+          author: 'system',
+          replyToMessageId: message.id,
+        });
+        events.push(
+          ...(await deps.outbox.announce(tx, {
+            memberId,
+            messageId: reply.id,
+            channel: inbound.channel,
+            kind: 'system',
+          })),
+        );
+      } else {
+        scheduleReply = true;
+        await deps.jobs.send(
+          replyToMessageJob,
+          { creatorId, messageId: message.id },
+          {
+            tx,
+            startAfter: fast ? (deps.fastPathGraceSeconds ?? 45) : undefined,
+            singletonKey: message.id,
+          },
+        );
+      }
+      return {
+        outcome: {
+          messageId: message.id,
+          memberId: sender.memberId,
+          conversationId: conversation.id,
+          duplicate: false,
+        },
+        events,
+      };
+    });
+    await deps.events.publishAll(events);
+    if (scheduleReply && fast && deps.replyNow) {
+      onFastReply();
+      // Not awaited: the provider gets its 200 now; the durable job answers if this process dies first.
+      deps
+        .replyNow(creatorId, outcome.messageId)
+        .catch((error: unknown) =>
+          deps.logger.warn(
+            { err: error, creatorId, messageId: outcome.messageId },
+            'fast reply failed; the job will retry',
+          ),
+        )
+        .finally(() => {
+          fastInFlight -= 1;
+        });
+    }
+    return outcome;
+  };
+
+  return { receive };
+};
+
+export type InboundService = ReturnType<typeof createInboundService>;
