@@ -20,6 +20,11 @@ export const eventsRepository = {
       messageId?: string;
     },
   ): Promise<string> {
+    // Held until commit: the recipient's next event takes its id only after this one is visible, so each
+    // recipient's ids follow commit order and `resume` from an id never skips one that commits later.
+    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 1))', [
+      `channel-events:${recipientValue(input.recipient)}`,
+    ]);
     const { rows } = await tx.query<{ id: string }>(
       `insert into channel_events (creator_id, member_id, account_id, conversation_id, message_id, type, payload)
        values ($1, $2, $3, $4, $5, $6, $7) returning id::text`,
@@ -43,7 +48,11 @@ export const eventsRepository = {
     );
     return rows;
   },
-  /** Every member's events of the creator after `lastEventId` (the team's live view). */
+  /**
+   * Every member's events of the creator after `lastEventId` (the team's live view). Ids follow commit order per
+   * member, not across members, so a team client's resume may miss an event that committed late; the transcript
+   * in the dashboard is the record.
+   */
   async afterForCreator(tx: TenantTx, lastEventId: string, limit: number): Promise<EventRow[]> {
     const { rows } = await tx.query<EventRow>(
       `select id::text, type, payload from channel_events where member_id is not null and id > $1::bigint order by id limit $2`,
