@@ -206,6 +206,8 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
         responseMs,
         replyToMessageId: questionId,
       });
+      await options.onReplyStored?.(tx, { ...message, citations, grounded });
+      // Last: the creator's rollup rows are shared by every answer, so their locks are held only until commit.
       if (memberId) {
         await recordAnalyticsEvent(tx, {
           type: 'message.out',
@@ -221,7 +223,6 @@ export const createAnswerService = (deps: AnswerServiceDeps) => {
         const normalized = normalizeQuestion(question.content);
         if (normalized) await conversationsRepository.recordUnanswered(tx, question.content, normalized);
       }
-      await options.onReplyStored?.(tx, { ...message, citations, grounded });
       return { message, created: true };
     });
     if (!outcome.created) return existingReply(outcome.message, question);

@@ -1,6 +1,6 @@
 import { deliveriesRepository } from '@companero/channels/deliveries.repository';
 import { deliverMessageJob, replyToMessageJob } from '@companero/contracts/channel/jobs';
-import { recordAnalyticsEvent } from '@companero/db/analytics-events';
+import { type AnalyticsEvent, recordAnalyticsEvent } from '@companero/db/analytics-events';
 import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
@@ -36,7 +36,7 @@ const mediaNotice =
  * answer instead of the coach's.
  */
 export const createInboundService = (deps: InboundServiceDeps) => {
-  const resolveMember = async (tx: TenantTx, inbound: InboundMessage) => {
+  const resolveMember = async (tx: TenantTx, inbound: InboundMessage, analytics: AnalyticsEvent[]) => {
     if (inbound.memberId) {
       const identity = inbound.externalId
         ? await identitiesRepository.find(tx, inbound.channel, inbound.externalId)
@@ -62,7 +62,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
       displayName: inbound.profile?.name,
       metadata: inbound.connectionId ? { connectionId: inbound.connectionId } : {},
     });
-    await recordAnalyticsEvent(tx, { type: 'member.joined', memberId, channel: inbound.channel });
+    analytics.push({ type: 'member.joined', memberId, channel: inbound.channel });
     return { memberId, identityId: identity.id, joined: true };
   };
 
@@ -93,6 +93,9 @@ export const createInboundService = (deps: InboundServiceDeps) => {
     let scheduleReply = false;
     const { outcome, events } = await withTenant(deps.db, creatorId, async (tx) => {
       const events: PendingEvent[] = [];
+      // Recorded last: the creator's daily rollup rows are shared by every message, so their row locks are
+      // held only for the moment before commit.
+      const analytics: AnalyticsEvent[] = [];
       await messagesRepository.lockProviderId(tx, inbound.channel, inbound.providerMessageId);
       const previous = await messagesRepository.findByProviderId(
         tx,
@@ -110,7 +113,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
           events,
         };
       }
-      const sender = await resolveMember(tx, inbound);
+      const sender = await resolveMember(tx, inbound, analytics);
       await identitiesRepository.touchInbound(
         tx,
         sender.identityId,
@@ -131,13 +134,13 @@ export const createInboundService = (deps: InboundServiceDeps) => {
       });
       if (!message) throw new Error('inbound message raced with its duplicate'); // lockProviderId prevents it
       if (conversation.isNew)
-        await recordAnalyticsEvent(tx, {
+        analytics.push({
           type: 'conversation.started',
           memberId: sender.memberId,
           channel: inbound.channel,
           conversationId: conversation.id,
         });
-      await recordAnalyticsEvent(tx, {
+      analytics.push({
         type: 'message.in',
         memberId: sender.memberId,
         channel: inbound.channel,
@@ -199,6 +202,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
           },
         );
       }
+      for (const event of analytics) await recordAnalyticsEvent(tx, event);
       return {
         outcome: {
           messageId: message.id,
