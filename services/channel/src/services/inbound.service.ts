@@ -202,7 +202,18 @@ export const createInboundService = (deps: InboundServiceDeps) => {
           },
         );
       }
-      for (const event of analytics) await recordAnalyticsEvent(tx, event);
+      // A link code may have joined the sender into another member (and removed the sender's own record): the
+      // message and its conversation count for the member it now belongs to; the sender did not "join".
+      const linkedTo =
+        systemAnswer !== null && typeof systemAnswer !== 'string' && systemAnswer.memberId !== sender.memberId
+          ? systemAnswer.memberId
+          : null;
+      for (const event of analytics) {
+        if (!linkedTo || !('memberId' in event) || event.memberId !== sender.memberId)
+          await recordAnalyticsEvent(tx, event);
+        else if (event.type !== 'member.joined')
+          await recordAnalyticsEvent(tx, { ...event, memberId: linkedTo });
+      }
       return {
         outcome: {
           messageId: message.id,
