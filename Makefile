@@ -1,12 +1,13 @@
 # Compañero developer commands. Everything here also works without Make: see README.md.
-# `up`/`down`/`logs` drive deploy/docker-compose.yml when a Docker engine answers, and otherwise run the
-# embedded all-in-one server in the background (PID and log in ./data).
+# `up`/`down`/`logs`/`health` drive deploy/docker-compose.yml (split mode behind nginx) when a Docker engine
+# answers, and otherwise the embedded all-in-one server in the background (PID and log in ./data).
 
 SHELL := /bin/bash
 -include .env
 export
 
 PORT ?= 8000
+HTTP_PORT ?= 80
 COMPOSE := docker compose -f deploy/docker-compose.yml --env-file .env
 HAS_DOCKER := $(shell docker info >/dev/null 2>&1 && echo yes)
 PID_FILE := data/companero.pid
@@ -21,6 +22,7 @@ setup: ## install dependencies and create .env from the example
 up: ## start the platform (Docker stack, else the embedded server in the background)
 ifeq ($(HAS_DOCKER),yes)
 	$(COMPOSE) up -d --build
+	@echo "Compañero is starting behind nginx at http://localhost:$(HTTP_PORT) (the first start pulls the Ollama model); make logs, make health"
 else
 	@mkdir -p data
 	@if [ -f $(PID_FILE) ] && kill -0 $$(cat $(PID_FILE)) 2>/dev/null; then echo "Already running (pid $$(cat $(PID_FILE)))"; exit 0; fi
@@ -51,9 +53,15 @@ lint: ## Biome lint + TypeScript type-check of every workspace
 db-migrate: ## apply database migrations as the owner role
 	node --import tsx apps/server/src/main.ts db migrate
 
-health: ## liveness and readiness of the running server
+health: ## liveness and readiness: of each service through nginx (Docker), else of the embedded server
+ifeq ($(HAS_DOCKER),yes)
+	@for prefix in auth hub ai channels; do \
+	  echo "$$prefix: $$(curl -sS http://localhost:$(HTTP_PORT)/api/$$prefix/health) $$(curl -sS http://localhost:$(HTTP_PORT)/api/$$prefix/ready)"; \
+	done
+else
 	@curl -sS -w "\n" http://localhost:$(PORT)/health
 	@curl -sS -w "\n" http://localhost:$(PORT)/ready
+endif
 
 logs: ## follow the logs
 ifeq ($(HAS_DOCKER),yes)

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import {
   ZAnswerQuestionRequest,
   ZCreateFolderRequest,
@@ -42,6 +43,13 @@ export const knowledgeRoutes = async (
   const security = [{ bearerAuth: [] }];
   const read = app.requireStaff('viewer');
   const edit = app.requireStaff('editor');
+
+  // Event streams never end on their own: a shutting-down replica ends them (the dashboard reconnects, to
+  // another replica behind nginx) instead of waiting on them until the shutdown deadline.
+  const openStreams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams) stream.end();
+  });
 
   app.post(
     '/knowledge/documents',
@@ -202,8 +210,10 @@ export const knowledgeRoutes = async (
         'x-accel-buffering': 'no',
       });
       let isClosed = false;
+      openStreams.add(reply.raw);
       request.raw.on('close', () => {
         isClosed = true;
+        openStreams.delete(reply.raw);
       });
       // Subscribe before saying "connected", so a client that starts an upload on that signal misses nothing.
       const unsubscribe = await services.knowledge.subscribe(staffContext(request), (message) =>
