@@ -39,15 +39,16 @@ export type KnowledgeTestServer = {
 export const startKnowledgeServer = async (
   backend: Backend,
   env: Record<string, string> = {},
+  services: ServiceName[] = allServices,
 ): Promise<KnowledgeTestServer> => {
   let ai: AiRuntime | undefined;
   try {
     const server = await startTestServer(backend, {
       buildApp: async (runtime) => {
         ai = await createAiComponents(runtime.config, silentLogger);
-        return buildServerApp(runtime, allServices, { ai });
+        return buildServerApp(runtime, services, { ai });
       },
-      startWorkers: (runtime) => startWorkers(runtime, allServices, ai),
+      startWorkers: (runtime) => startWorkers(runtime, services, ai),
       env: { RATE_LIMIT_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000', ...env },
     });
     const aiRuntime = ai!;

@@ -1,11 +1,10 @@
-import { type AiRuntime, createAiComponents } from '@companero/ai/ai-components';
-import { silentLogger } from '@companero/ai/logging/component-logger.types';
-import { buildServerApp, type ServiceName, startWorkers } from '@companero/server/server-app';
+import { buildServerApp, type ServiceName } from '@companero/server/server-app';
 import type { Backend } from '@companero/testing/backends';
 import { type Body, type Creator, expectStatus } from '@companero/testing/creator-fixtures';
 import { createHttpClient, type HttpClient, type JsonResponse } from '@companero/testing/http-client';
 import { startTestServer, type TestServer } from '@companero/testing/test-server';
 import { WebSocket } from 'ws';
+import { startKnowledgeServer } from '../../ai-engine/test/knowledge-test-server';
 
 export type ChannelTestServer = {
   server: TestServer;
@@ -31,35 +30,7 @@ const generousLimits = {
 export const startChannelServer = async (
   backend: Backend,
   env: Record<string, string> = {},
-): Promise<ChannelTestServer> => {
-  let ai: AiRuntime | undefined;
-  try {
-    const server = await startTestServer(backend, {
-      buildApp: async (runtime) => {
-        ai = await createAiComponents(runtime.config, silentLogger);
-        return buildServerApp(runtime, everyService, { ai });
-      },
-      startWorkers: (runtime) => startWorkers(runtime, everyService, ai),
-      env: { ...generousLimits, ...env },
-    });
-    const aiRuntime = ai!;
-    return {
-      server,
-      http: createHttpClient(server.baseUrl),
-      baseUrl: server.baseUrl,
-      async close() {
-        try {
-          await server.close();
-        } finally {
-          await aiRuntime.close();
-        }
-      },
-    };
-  } catch (error) {
-    await ai?.close();
-    throw error;
-  }
-};
+): Promise<ChannelTestServer> => startKnowledgeServer(backend, { ...generousLimits, ...env }, everyService);
 
 /**
  * Auth and the channel service alone, without workers: the transport (sessions, the WebSocket) with no AI
