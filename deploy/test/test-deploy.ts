@@ -834,7 +834,20 @@ const main = async (): Promise<number> => {
     await check(
       'every inbound message of the load is answered exactly once (jobs survive kills and restarts)',
       async () => {
-        const counts = await allAnswered(allWamids, 180_000);
+        const counts = await allAnswered(allWamids, 180_000).catch(async (error: Error) => {
+          // Say where the missing replies are stuck: their lease and their reply jobs.
+          const { rows } = await database!.query<{ id: string; lease: string | null; jobs: string | null }>(
+            `select q.id, q.reply_lease_until::text as lease,
+                    (select string_agg(j.state || ' retry ' || j.retry_count || ' start ' || j.start_after::text, '; ')
+                       from pgboss.job j where j.name = 'channel-reply' and j.data->>'messageId' = q.id::text) as jobs
+               from messages q
+              where q.provider_message_id = any($1)
+                and not exists (select 1 from messages r where r.reply_to_message_id = q.id)`,
+            [allWamids],
+          );
+          const stuck = rows.map((row) => `${row.id.slice(0, 8)} lease ${row.lease ?? 'none'} jobs ${row.jobs ?? 'none'}`);
+          throw new Error(`${error.message}; unanswered at ${new Date().toISOString()}: ${stuck.join(' | ')}`);
+        });
         expect(
           counts.replies === counts.questions,
           `${counts.replies} replies to ${counts.questions} questions`,

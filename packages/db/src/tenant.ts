@@ -59,6 +59,8 @@ export type AppScope = {
   creatorSlug?: string;
   /** Lets the transaction read the one channel connection with this id (provider webhooks). */
   channelConnectionId?: string;
+  /** Lets the program scheduler read and delete every creator's due wake-ups (ids and times only). */
+  programScheduler?: boolean;
 };
 
 /**
@@ -81,6 +83,7 @@ export const withAppRole = async <T>(
       'app.current_account_id': scope.accountId ?? '',
       'app.lookup_creator_slug': scope.creatorSlug ?? '',
       'app.lookup_channel_connection': scope.channelConnectionId ?? '',
+      'app.program_scheduler': scope.programScheduler ? 'sweep' : '',
     },
     async (tx) => work(tx as AppTx),
   );

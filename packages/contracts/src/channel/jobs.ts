@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const replyToMessageJob = {
   name: 'channel-reply',
   schema: z.object({ creatorId: z.uuid(), messageId: z.uuid() }),
-  options: { retryLimit: 5, retryDelay: 20, retryBackoff: true, expireInSeconds: 5 * 60 },
+  // A busy lease (30 s, renewed by its holder) is retried 10, 20, 40… s later: a killed holder's question is
+  // taken over within about a minute.
+  options: { retryLimit: 6, retryDelay: 10, retryBackoff: true, expireInSeconds: 5 * 60 },
 };
 
 /** Sends one outbound delivery to its provider (idempotent on the delivery id). */

@@ -208,6 +208,14 @@ export const messagesRepository = {
     );
     return rows[0] ?? null;
   },
+  /** Extends a lease its holder still uses (generation can outlast one lease period). */
+  async renewReply(tx: TenantTx, messageId: string, leaseSeconds: number): Promise<void> {
+    await tx.query(
+      `update messages set reply_lease_until = now() + make_interval(secs => $2)
+        where id = $1 and reply_lease_until is not null`,
+      [messageId, leaseSeconds],
+    );
+  },
   async releaseReply(tx: TenantTx, messageId: string): Promise<void> {
     await tx.query('update messages set reply_lease_until = null where id = $1', [messageId]);
   },

@@ -25,6 +25,7 @@ export type ReplyServiceDeps = {
   answers?: AnswerPipeline;
   /** Called when generation starts (Telegram shows "typing…"); failures are ignored. */
   onStart?: (creatorId: string, memberId: string, channel: string) => Promise<void>;
+  /** How long a claim holds without renewal: a killed holder's question is free again after this. */
   leaseSeconds?: number;
 };
 
@@ -34,7 +35,20 @@ export type ReplyServiceDeps = {
  * transaction. Tokens stream to the member's live clients while it is generated.
  */
 export const createReplyService = (deps: ReplyServiceDeps) => {
-  const leaseSeconds = deps.leaseSeconds ?? 90;
+  // Short and renewed while generating: a reply whose process was killed is taken over within one lease.
+  const leaseSeconds = deps.leaseSeconds ?? 30;
+
+  const keepLease = (creatorId: string, messageId: string) => {
+    const timer = setInterval(
+      () =>
+        void withTenant(deps.db, creatorId, (tx) =>
+          messagesRepository.renewReply(tx, messageId, leaseSeconds),
+        ).catch((error) => deps.logger.warn({ err: error, messageId }, 'reply lease not renewed')),
+      (leaseSeconds * 1000) / 3,
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  };
 
   const announce =
     (recipient: Recipient, channel: string) =>
@@ -60,6 +74,7 @@ export const createReplyService = (deps: ReplyServiceDeps) => {
 
     const replyId = randomUUID();
     let pending: PendingEvent[] = [];
+    const stopRenewing = keepLease(creatorId, messageId);
     try {
       if (deps.answers) {
         await deps.answers.replyTo(creatorId, messageId, {
@@ -92,6 +107,8 @@ export const createReplyService = (deps: ReplyServiceDeps) => {
         () => {},
       );
       throw error;
+    } finally {
+      stopRenewing();
     }
     await deps.events.publishAll(pending);
   };
