@@ -845,8 +845,12 @@ const main = async (): Promise<number> => {
                 and not exists (select 1 from messages r where r.reply_to_message_id = q.id)`,
             [allWamids],
           );
-          const stuck = rows.map((row) => `${row.id.slice(0, 8)} lease ${row.lease ?? 'none'} jobs ${row.jobs ?? 'none'}`);
-          throw new Error(`${error.message}; unanswered at ${new Date().toISOString()}: ${stuck.join(' | ')}`);
+          const stuck = rows.map(
+            (row) => `${row.id.slice(0, 8)} lease ${row.lease ?? 'none'} jobs ${row.jobs ?? 'none'}`,
+          );
+          throw new Error(
+            `${error.message}; unanswered at ${new Date().toISOString()}: ${stuck.join(' | ')}`,
+          );
         });
         expect(
           counts.replies === counts.questions,

@@ -14,6 +14,7 @@ import { KnowledgePage } from './features/knowledge/pages/knowledge.page';
 import { UnansweredPage } from './features/knowledge/pages/unanswered.page';
 import { MemberPage } from './features/members/pages/member.page';
 import { MembersPage } from './features/members/pages/members.page';
+import { ProgramsPage } from './features/programs/pages/programs.page';
 import { SettingsPage } from './features/settings/pages/settings.page';
 import { AppShell } from './features/shell/components/app-shell';
 import { NotFoundPage } from './features/shell/pages/not-found.page';
@@ -22,6 +23,8 @@ import { LoadingState } from './ui/states';
 
 // The charts library is the largest dependency: load it with the page that draws charts.
 const AnalyticsPage = lazy(() => import('./features/analytics/pages/analytics.page'));
+// The flow editor (React Flow) is only needed on the builder page.
+const ProgramBuilderPage = lazy(() => import('./features/programs/pages/program-builder.page'));
 
 export const AppRoutes = () => (
   <SessionBootstrap>
@@ -52,6 +55,15 @@ export const AppRoutes = () => (
           <Route path="unanswered" element={<UnansweredPage />} />
         </Route>
         <Route path="coach" element={<CoachPage />} />
+        <Route path="programs" element={<ProgramsPage />} />
+        <Route
+          path="programs/:programId"
+          element={
+            <Suspense fallback={<LoadingState label="Loading the program builder…" />}>
+              <ProgramBuilderPage />
+            </Suspense>
+          }
+        />
         <Route path="channels" element={<ChannelsPage />} />
         <Route path="team" element={<TeamPage />} />
         <Route path="audit" element={<AuditPage />} />

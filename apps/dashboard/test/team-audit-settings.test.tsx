@@ -160,7 +160,7 @@ describe('the audit log', () => {
       within(navigation)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Analytics', 'Members', 'Knowledge', 'Coach', 'Channels', 'Team', 'Settings']);
+    ).toEqual(['Analytics', 'Members', 'Knowledge', 'Coach', 'Programs', 'Channels', 'Team', 'Settings']);
     expect(api.callsTo('GET', '/api/auth/audit')).toHaveLength(0);
   });
 });

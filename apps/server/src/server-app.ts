@@ -5,12 +5,18 @@ import { registerAuthService } from '@companero/auth/app';
 import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 import { createMemberTokenIssuer } from '@companero/auth/member-token-issuer';
 import { registerChannelService, registerChannelWorkers } from '@companero/channel/app';
+import { createChannelServices } from '@companero/channel/channel-services';
+import type { PendingEvent } from '@companero/channel/services/channel-events.service';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
 import { jwtIssuer } from '@companero/core/config/load-config';
 import { createHttpApp, type HttpApp } from '@companero/core/http/create-http-app';
 import { loggerOptions } from '@companero/core/logging/logger';
 import { registerCreatorHubService, registerCreatorHubWorkers } from '@companero/creator-hub/app';
+import type { ProgramEnginePorts } from '@companero/creator-hub/engine/ports';
+import { createProgramEngine, type ProgramEngine } from '@companero/creator-hub/engine/program-engine';
+import { registerProgramWorkers } from '@companero/creator-hub/engine/program-jobs';
+import { createProgramWebhookSender } from '@companero/creator-hub/senders/program-webhook.sender';
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
@@ -43,6 +49,50 @@ export const createAiForServices = async (
 ): Promise<AiRuntime | undefined> =>
   workersNeedAi(services) ? createAiComponents(runtime.config, logger) : undefined;
 
+export type ServerOptions = {
+  /** The clock of the program engine (tests move a fake one); the wall clock by default. */
+  now?: () => Date;
+};
+
+/**
+ * The program engine of this process. Its hooks (a member's inbound text, tags added) only write to the
+ * database and enqueue jobs, so every service process can run them; running steps needs the ports that reach
+ * the channel service, the AI engine and webhooks (`programPorts`), which only workers build.
+ */
+const createEngine = (
+  runtime: Runtime,
+  logger: FastifyBaseLogger,
+  ports: ProgramEnginePorts = {},
+  options: ServerOptions = {},
+): ProgramEngine =>
+  createProgramEngine({
+    db: runtime.db,
+    jobs: runtime.jobs,
+    ports,
+    now: options.now,
+    logger,
+    config: { schedulerIntervalMs: runtime.config.PROGRAM_SCHEDULER_INTERVAL_MS },
+  });
+
+/** How program steps reach members (the channel service's proactive send), the AI engine and webhooks. */
+const programPorts = (runtime: Runtime, ai: AiRuntime, logger: FastifyBaseLogger, options: ServerOptions) => {
+  const channel = createChannelServices(runtime, logger);
+  const coaching = createAiEngineServices(runtime, ai, logger).coaching;
+  return {
+    messenger: {
+      sendInTx: (tx, request) => channel.proactive.sendInTxOrdered(tx, request),
+      publish: (events) => channel.events.publishAll(events as PendingEvent[]),
+    },
+    ai: { compose: coaching.compose, classify: coaching.classify },
+    postWebhook: createProgramWebhookSender({
+      db: runtime.db,
+      secretBox: runtime.secretBox,
+      allowPrivate: runtime.config.PROGRAM_WEBHOOKS_ALLOW_PRIVATE,
+      now: options.now,
+    }),
+  } satisfies ProgramEnginePorts;
+};
+
 /**
  * Builds one HTTP app that serves the given services on the shared kit. The all-in-one server passes every
  * service; `companero serve <service>` passes one. Access tokens are verified against the auth service's keys:
@@ -51,7 +101,7 @@ export const createAiForServices = async (
 export const buildServerApp = async (
   runtime: Runtime,
   services: readonly ServiceName[],
-  options: { name?: string; ai?: AiRuntime; widgetScript?: string } = {},
+  options: { name?: string; ai?: AiRuntime; widgetScript?: string } & ServerOptions = {},
 ): Promise<HttpApp> => {
   // The AI components are created here unless the caller shares its own (then the caller closes them).
   const ownAi = !options.ai && needsAi(services);
@@ -102,9 +152,11 @@ export const buildServerApp = async (
   if (services.includes('channel')) {
     const tokens = createMemberTokenIssuer(runtime, authServices?.keys);
     app.addHook('onClose', async () => tokens.stop());
+    const engine = createEngine(runtime, createLogger(runtime), {}, options);
     await registerChannelService(app, runtime, {
       // With the AI engine in this process, a member's message is answered right away (the job backs it up).
       answers: aiEngine?.answers,
+      programs: (tx, event) => engine.onInboundInTx(tx, event),
       replyInProcess: Boolean(aiEngine),
       issueMemberToken: tokens.issue,
       widgetScript: options.widgetScript,
@@ -118,13 +170,21 @@ export const startWorkers = async (
   runtime: Runtime,
   services: readonly ServiceName[],
   sharedAi?: AiRuntime,
+  options: ServerOptions = {},
 ): Promise<void> => {
   await runtime.jobs.start();
   const ai = sharedAi ?? ownedAi.get(runtime);
   if (services.includes('auth')) await registerAuthWorkers(runtime.jobs, runtime.db);
   if (workersNeedAi(services) && !ai)
     throw new Error('startWorkers: the creator hub, AI engine and channel workers need the AI components');
-  if (services.includes('creator-hub')) await registerCreatorHubWorkers(runtime, ai!);
+  if (services.includes('creator-hub')) {
+    await registerCreatorHubWorkers(runtime, ai!);
+    // The program engine runs with the hub's workers: steps, the wake-up scheduler and trigger scans.
+    const logger = createLogger(runtime);
+    const engine = createEngine(runtime, logger, programPorts(runtime, ai!, logger, options), options);
+    const programs = await registerProgramWorkers(runtime, logger, engine);
+    runtime.beforeClose(() => programs.stop());
+  }
   if (services.includes('ai-engine')) await registerAiEngineWorkers(runtime, ai!, createLogger(runtime));
   if (services.includes('channel')) {
     const logger = createLogger(runtime);

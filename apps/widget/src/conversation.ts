@@ -93,6 +93,9 @@ export const createConversation = (options: ConversationOptions) => {
     if (userHash) request.userHash = userHash;
     if (name) request.name = name;
     if (email) request.email = email;
+    // The coach's check-ins and quiet hours follow the visitor's own clock.
+    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (timezone) request.timezone = timezone;
     const opened = await client.createSession(request);
     options.storage.write(visitorKey, opened.visitorId);
     options.storage.write('theme', JSON.stringify(opened.theme));

@@ -79,6 +79,8 @@ create index program_steps_version_idx on program_steps (creator_id, version_id,
 create table proactive_settings (
   creator_id uuid primary key references creators (id) on delete cascade,
   settings jsonb not null default '{}'::jsonb,
+  -- Signs program webhook calls (encrypted with the secret box; shown to the creator once when rotated).
+  webhook_secret text,
   updated_at timestamptz not null default now()
 );
 

@@ -161,29 +161,33 @@ export const createJobQueue = (options: CreateJobQueueOptions): JobQueue => {
     },
     async work(definition, handler, workOptions = {}) {
       await define(definition);
-      await boss.work(
-        definition.name,
-        {
-          pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 1,
-          batchSize: 1,
-          includeMetadata: true,
-        },
-        async (jobs) => {
-          for (const job of jobs) {
-            const parsed = definition.schema.safeParse(job.data);
-            if (!parsed.success) {
-              // A payload that fails its schema will fail every retry too: give up on it loudly.
-              throw new Error(
-                `Job ${definition.name}/${job.id} has an invalid payload: ${parsed.error.message}`,
-              );
+      // pg-boss 10 runs one fetch → handle → wait-the-polling-interval loop per work() call: local
+      // concurrency is that many loops, each taking one job at a time.
+      const loops = Math.max(1, workOptions.localConcurrency ?? 1);
+      for (let loop = 0; loop < loops; loop += 1)
+        await boss.work(
+          definition.name,
+          {
+            pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 1,
+            batchSize: 1,
+            includeMetadata: true,
+          },
+          async (jobs) => {
+            for (const job of jobs) {
+              const parsed = definition.schema.safeParse(job.data);
+              if (!parsed.success) {
+                // A payload that fails its schema will fail every retry too: give up on it loudly.
+                throw new Error(
+                  `Job ${definition.name}/${job.id} has an invalid payload: ${parsed.error.message}`,
+                );
+              }
+              await handler(parsed.data, {
+                id: job.id,
+                retryCount: (job as { retryCount?: number }).retryCount ?? 0,
+              });
             }
-            await handler(parsed.data, {
-              id: job.id,
-              retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-            });
-          }
-        },
-      );
+          },
+        );
     },
     async stop(stopOptions = {}) {
       if (!isStarted) return;

@@ -23,6 +23,8 @@ export type Runtime = {
   jobs: JobQueue;
   secretBox: SecretBox;
   readiness: ReadinessChecks;
+  /** Work to stop before the job queue, cache and database close (loops that use them, such as schedulers). */
+  beforeClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
 };
 
@@ -81,6 +83,7 @@ export const createRuntime = async (
   });
   const readiness: ReadinessChecks = { db: () => database.ping() };
   if (cache.kind === 'redis') readiness.redis = () => cache.ping();
+  const stoppers: (() => Promise<void>)[] = [];
   return {
     config,
     database,
@@ -89,7 +92,12 @@ export const createRuntime = async (
     jobs,
     secretBox,
     readiness,
+    beforeClose(stop) {
+      stoppers.push(stop);
+    },
     async close() {
+      // Last registered stops first, like a stack of resources.
+      for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
       await jobs.stop({ graceful: true, timeoutMs: 5000 }).catch(() => {});
       await cache.close();
       await database.close();

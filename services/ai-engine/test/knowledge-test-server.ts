@@ -3,7 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AiRuntime, createAiComponents } from '@companero/ai/ai-components';
 import { silentLogger } from '@companero/ai/logging/component-logger.types';
-import { buildServerApp, type ServiceName, startWorkers } from '@companero/server/server-app';
+import {
+  buildServerApp,
+  type ServerOptions,
+  type ServiceName,
+  startWorkers,
+} from '@companero/server/server-app';
 import type { Backend } from '@companero/testing/backends';
 import {
   type Body,
@@ -40,15 +45,16 @@ export const startKnowledgeServer = async (
   backend: Backend,
   env: Record<string, string> = {},
   services: ServiceName[] = allServices,
+  options: ServerOptions = {},
 ): Promise<KnowledgeTestServer> => {
   let ai: AiRuntime | undefined;
   try {
     const server = await startTestServer(backend, {
       buildApp: async (runtime) => {
         ai = await createAiComponents(runtime.config, silentLogger);
-        return buildServerApp(runtime, services, { ai });
+        return buildServerApp(runtime, services, { ai, ...options });
       },
-      startWorkers: (runtime) => startWorkers(runtime, services, ai),
+      startWorkers: (runtime) => startWorkers(runtime, services, ai, options),
       env: { RATE_LIMIT_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '1000', ...env },
     });
     const aiRuntime = ai!;

@@ -1,6 +1,7 @@
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AnswerPipeline, MemberTokenIssuer } from './ports/answer-pipeline';
+import type { ProgramInboundHook } from './ports/program-hooks';
 import type { ChannelSender } from './senders/channel-sender';
 import { createTelegramSender } from './senders/telegram.sender';
 import { createWhatsAppSender } from './senders/whatsapp.sender';
@@ -20,6 +21,8 @@ export type ChannelServiceOptions = {
   replyInProcess?: boolean;
   issueMemberToken?: MemberTokenIssuer;
   senders?: Record<string, ChannelSender>;
+  /** The program engine's hook on every inbound text (see ports/program-hooks.ts). */
+  programs?: ProgramInboundHook;
   /** The built widget script served at /widget.js (apps/widget/dist/widget.js). */
   widgetScript?: string;
 };
@@ -59,6 +62,7 @@ export const createChannelServices = (
     outbox,
     links,
     logger,
+    programs: options.programs,
     replyNow: options.replyInProcess
       ? (creatorId, messageId) => replies.run(creatorId, messageId)
       : undefined,
@@ -69,7 +73,12 @@ export const createChannelServices = (
     publicUrl: runtime.config.PUBLIC_URL,
     issueMemberToken: options.issueMemberToken,
   });
-  const proactive = createProactiveService({ db: runtime.db, outbox, events });
+  const proactive = createProactiveService({
+    db: runtime.db,
+    outbox,
+    events,
+    secretBox: runtime.secretBox,
+  });
   return { events, outbox, links, deliveries, replies, inbound, widgetSessions, senders, proactive };
 };
 

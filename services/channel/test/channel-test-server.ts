@@ -1,10 +1,10 @@
-import { buildServerApp, type ServiceName } from '@companero/server/server-app';
+import { buildServerApp, type ServerOptions, type ServiceName } from '@companero/server/server-app';
 import type { Backend } from '@companero/testing/backends';
 import { type Body, type Creator, expectStatus } from '@companero/testing/creator-fixtures';
 import { createHttpClient, type HttpClient, type JsonResponse } from '@companero/testing/http-client';
 import { startTestServer, type TestServer } from '@companero/testing/test-server';
 import { WebSocket } from 'ws';
-import { startKnowledgeServer } from '../../ai-engine/test/knowledge-test-server';
+import { type KnowledgeTestServer, startKnowledgeServer } from '../../ai-engine/test/knowledge-test-server';
 
 export type ChannelTestServer = {
   server: TestServer;
@@ -30,7 +30,9 @@ const generousLimits = {
 export const startChannelServer = async (
   backend: Backend,
   env: Record<string, string> = {},
-): Promise<ChannelTestServer> => startKnowledgeServer(backend, { ...generousLimits, ...env }, everyService);
+  options: ServerOptions = {},
+): Promise<KnowledgeTestServer> =>
+  startKnowledgeServer(backend, { ...generousLimits, ...env }, everyService, options);
 
 /**
  * Auth and the channel service alone, without workers: the transport (sessions, the WebSocket) with no AI

@@ -71,4 +71,39 @@ describe.each(backends())('proactive messages on $name', (backend) => {
       await services.proactive.send(owner.creatorId, { memberId: unreachable, text: 'Hello' }),
     ).toBeNull();
   });
+
+  it('program sends take the first reachable channel of their order, passing over WhatsApp outside its 24-hour window', async () => {
+    const member = await openWidgetMember(channel.http, owner.slug);
+    const addWhatsApp = (lastInboundHoursAgo: number) =>
+      withTenant(channel.server.runtime.db, owner.creatorId, (tx) =>
+        tx.query(
+          `insert into channel_identities (creator_id, member_id, channel, external_id, last_inbound_at)
+           values ($1, $2, 'whatsapp', $3, now() - make_interval(hours => $4))
+           on conflict (creator_id, channel, external_id) do update set last_inbound_at = excluded.last_inbound_at`,
+          [owner.creatorId, member.memberId, `wa-${member.memberId}`, lastInboundHoursAgo],
+        ),
+      );
+    const sendOrdered = (channels: string[]) =>
+      withTenant(channel.server.runtime.db, owner.creatorId, (tx) =>
+        services.proactive.sendInTxOrdered(tx, { memberId: member.memberId, text: 'Check-in', channels }),
+      );
+
+    await addWhatsApp(30);
+    const closed = await sendOrdered(['whatsapp', 'telegram', 'widget']);
+    expect(closed).toMatchObject({ sent: true, channel: 'widget' });
+
+    expect(await sendOrdered(['whatsapp', 'telegram'])).toEqual({
+      sent: false,
+      reason: 'outside_whatsapp_window',
+      tried: ['whatsapp', 'telegram'],
+    });
+
+    await addWhatsApp(2);
+    expect(await sendOrdered(['whatsapp', 'widget'])).toMatchObject({ sent: true, channel: 'whatsapp' });
+    expect(await sendOrdered(['telegram', 'push'])).toEqual({
+      sent: false,
+      reason: 'no_reachable_channel',
+      tried: ['telegram', 'push'],
+    });
+  });
 });

@@ -130,6 +130,40 @@ describe.each(backends())('widget sessions on $name', (backend) => {
     expect(someoneElse.memberId).not.toBe(first.memberId);
   });
 
+  it("takes the browser's time zone for a member who has none, and never overrides one already set", async () => {
+    const visitorId = visitor('timezone');
+    const timezoneOf = async (memberId: string) =>
+      expectStatus(await http.get<Body>(`/api/hub/members/${memberId}`, { token: owner.token }), 200).body
+        .timezone;
+    const first = await openWidgetMember(http, owner.slug, {
+      origin: shop,
+      body: { visitorId, timezone: 'America/New_York' },
+    });
+    expect(await timezoneOf(first.memberId)).toBe('America/New_York');
+    await openWidgetMember(http, owner.slug, { origin: shop, body: { visitorId, timezone: 'Asia/Tokyo' } });
+    expect(await timezoneOf(first.memberId)).toBe('America/New_York');
+    const unknown = await openWidgetMember(http, owner.slug, {
+      origin: shop,
+      body: { timezone: 'Mars/Olympus' },
+    });
+    expect(await timezoneOf(unknown.memberId)).toBeNull();
+    // The creator can correct it from the dashboard.
+    expectStatus(
+      await http.request<Body>('PATCH', `/api/hub/members/${first.memberId}`, {
+        token: owner.token,
+        body: { timezone: 'Europe/Madrid' },
+      }),
+      200,
+    );
+    expect(await timezoneOf(first.memberId)).toBe('Europe/Madrid');
+    const refused = await http.request<Body>('PATCH', `/api/hub/members/${first.memberId}`, {
+      token: owner.token,
+      body: { timezone: 'Nowhere/Else' },
+    });
+    expect(refused.status).toBe(422);
+    expect(await timezoneOf(first.memberId)).toBe('Europe/Madrid');
+  });
+
   it('recognises a signed-in user of the host site on every device through the signed identity', async () => {
     const userId = 'customer-4821';
     const userHash = sign(identitySecret, userId);

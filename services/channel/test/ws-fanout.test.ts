@@ -1,9 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   type Backend,
@@ -13,75 +11,15 @@ import {
 } from '@companero/testing/backends';
 import { type Body, type Creator, registerCreator } from '@companero/testing/creator-fixtures';
 import { createHttpClient, type HttpClient } from '@companero/testing/http-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectWs,
-  eventually,
-  openWidgetMember,
-  type WidgetMember,
-  type WsClient,
-} from './channel-test-server';
+  repositoryRoot,
+  type ServerProcess,
+  startServerProcess as startProcess,
+} from '@companero/testing/server-process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectWs, openWidgetMember, type WidgetMember, type WsClient } from './channel-test-server';
 
-const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const run = promisify(execFile);
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-
-type ServerProcess = { baseUrl: string; child: ChildProcess; output: string[]; stop(): Promise<void> };
-
-/** `companero start -p <port>` as an operator runs it: a real process with its own environment. */
-const startProcess = async (env: Record<string, string>): Promise<ServerProcess> => {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'apps/server/src/main.ts', 'start', '-p', String(port)],
-    {
-      cwd: repositoryRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  try {
-    await eventually(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-        const health = await fetch(`${baseUrl}/health`).catch(() => null);
-        return health?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 250, what: `the server on port ${port} to start` },
-    );
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}\n${output.join('').slice(-3000)}`);
-  }
-  return { baseUrl, child, output, stop };
-};
 
 /**
  * Where the two sides of a conversation connect. With Redis, two server processes share PostgreSQL and Redis

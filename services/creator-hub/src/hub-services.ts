@@ -1,5 +1,6 @@
 import type { AiComponents } from '@companero/ai/ai-components.types';
 import type { Runtime } from '@companero/db/runtime';
+import { createHabitServices } from './habit-services';
 import { createAnalyticsService } from './services/analytics.service';
 import { createChannelsService } from './services/channels.service';
 import { createCoachService } from './services/coach.service';
@@ -8,6 +9,8 @@ import { createKnowledgeService } from './services/knowledge.service';
 import { createMemberDataService } from './services/member-data.service';
 import { createMemberImportService } from './services/member-import.service';
 import { createMembersService } from './services/members.service';
+import { createProgramWebhooksService } from './services/program-webhooks.service';
+import { createProgramsService } from './services/programs.service';
 import { createSettingsService } from './services/settings.service';
 import { createUnansweredService } from './services/unanswered.service';
 
@@ -29,12 +32,20 @@ export const createHubServices = (runtime: Runtime, ai: AiComponents) => {
     memberData: createMemberDataService({ db: runtime.db, jobs: runtime.jobs, cache: runtime.cache }),
     analytics: createAnalyticsService({ db: runtime.db }),
     settings: createSettingsService({ db: runtime.db }),
+    programs: createProgramsService({
+      db: runtime.db,
+      allowPrivateWebhooks: runtime.config.PROGRAM_WEBHOOKS_ALLOW_PRIVATE,
+      jobs: runtime.jobs,
+    }),
+    programWebhooks: createProgramWebhooksService({ db: runtime.db, secretBox: runtime.secretBox }),
     channels: createChannelsService({
       db: runtime.db,
       jobs: runtime.jobs,
       secretBox: runtime.secretBox,
       publicUrl: runtime.config.PUBLIC_URL,
     }),
+    // Habits and gamification: habits, memberHabits, gamification, habitCheckIns, habitsAtRisk, habitHooks.
+    ...createHabitServices(runtime),
   };
 };
 

@@ -34,6 +34,8 @@ export class ApiError extends Error {
   readonly fieldErrors: FieldErrors;
   readonly requestId: string | null;
   readonly retryAfterSeconds: number | null;
+  /** The `errors` of the problem body as sent, for answers that say more than a path (a program's node ids). */
+  readonly problemErrors: readonly Record<string, unknown>[];
 
   constructor(input: {
     status: number;
@@ -42,6 +44,7 @@ export class ApiError extends Error {
     fieldErrors?: FieldErrors;
     requestId?: string | null;
     retryAfterSeconds?: number | null;
+    problemErrors?: readonly Record<string, unknown>[];
   }) {
     super(input.message);
     this.name = 'ApiError';
@@ -50,6 +53,7 @@ export class ApiError extends Error {
     this.fieldErrors = input.fieldErrors ?? {};
     this.requestId = input.requestId ?? null;
     this.retryAfterSeconds = input.retryAfterSeconds ?? null;
+    this.problemErrors = input.problemErrors ?? [];
   }
 
   get isForbidden(): boolean {
@@ -69,8 +73,9 @@ export const apiErrorFromProblem = (
 ): ApiError => {
   const fieldErrors: FieldErrors = {};
   const unplaced: string[] = [];
-  for (const issue of problem?.errors ?? []) {
-    const field = fieldOf(issue.path);
+  const problemErrors = Array.isArray(problem?.errors) ? problem.errors : [];
+  for (const issue of problemErrors) {
+    const field = typeof issue.path === 'string' ? fieldOf(issue.path) : '';
     if (!field) {
       unplaced.push(issue.message);
       continue;
@@ -97,6 +102,7 @@ export const apiErrorFromProblem = (
     fieldErrors,
     requestId: headers?.requestId ?? null,
     retryAfterSeconds,
+    problemErrors,
   });
 };
 

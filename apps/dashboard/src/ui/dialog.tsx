@@ -19,7 +19,12 @@ export const Dialog = ({ isOpen, onClose, title, tone = 'default', children, foo
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (isOpen && !dialog.open) dialog.showModal();
+    if (isOpen && !dialog.open) {
+      dialog.showModal();
+      // showModal focuses the first control (the close button); a field marked data-autofocus is the better
+      // start. React's autoFocus cannot do it: it runs before the dialog is shown, when nothing in it can focus.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!isOpen && dialog.open) dialog.close();
   }, [isOpen]);
   return (

@@ -28,6 +28,7 @@ const paths = {
   thumbDown: 'M17 13V4h3v9h-3M17 13l-4 8a2 2 0 0 1-3-2v-4H5a2 2 0 0 1-2-2.3l1.3-7A2 2 0 0 1 6.3 4H17',
   plus: 'M12 5v14M5 12h14',
   send: 'M22 2L11 13M22 2l-7 20-4-9-9-4z',
+  flow: 'M3 3h7v6H3zM14 15h7v6h-7zM6.5 9v2a2 2 0 0 0 2 2h7a2 2 0 0 1 2 2',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -56,6 +56,11 @@ export const ZWidgetSessionRequest = z.object({
     .describe('hex HMAC-SHA256 of userId with the widget identity secret, computed on the host site server'),
   name: z.string().trim().max(120).optional(),
   email: z.email().optional(),
+  timezone: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("The browser's IANA time zone; becomes the member's when they have none (ignored if unknown)"),
 });
 
 export const ZWidgetSessionResponse = z.object({

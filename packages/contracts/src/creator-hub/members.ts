@@ -75,8 +75,14 @@ export const ZUpdateMemberRequest = z
     name: z.string().trim().min(1).max(120).nullable().optional(),
     tags: z.array(ZTag).max(50).optional(),
     notes: z.string().max(10_000).nullable().optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .describe('The member-local clock of program waits and quiet hours; null = the creator’s'),
   })
-  .refine((value) => Object.keys(value).length > 0, 'Send at least one of name, tags, notes');
+  .refine((value) => Object.keys(value).length > 0, 'Send at least one of name, tags, notes, timezone');
 
 export const ZBulkTagRequest = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZProblem } from '../common/problem';
 
 /**
  * A coaching program is a graph: one `start` node holding the triggers, then steps joined by edges. An edge
@@ -47,7 +48,10 @@ export const ZProgramTrigger = z
     z.object({ type: z.literal('manual').describe('Enrolled from the dashboard or the API') }),
     z.object({ type: z.literal('member_joined').describe("The member's first message or creation") }),
     z.object({ type: z.literal('tag_added'), tag: ZTag }),
-    z.object({ type: z.literal('keyword'), keywords: z.array(z.string().trim().min(1).max(64)).min(1).max(20) }),
+    z.object({
+      type: z.literal('keyword'),
+      keywords: z.array(z.string().trim().min(1).max(64)).min(1).max(20),
+    }),
     z.object({ type: z.literal('inactivity'), days: z.number().int().min(1).max(365) }),
     z.object({
       type: z.literal('date'),
@@ -75,7 +79,10 @@ export const ZAskBranch = z.object({
   label: z.string().trim().min(1).max(60),
   match: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('choice'), value: z.string().trim().min(1).max(40) }),
-    z.object({ kind: z.literal('keyword'), keywords: z.array(z.string().trim().min(1).max(64)).min(1).max(20) }),
+    z.object({
+      kind: z.literal('keyword'),
+      keywords: z.array(z.string().trim().min(1).max(64)).min(1).max(20),
+    }),
     z.object({ kind: z.literal('number'), min: z.number().optional(), max: z.number().optional() }),
     z
       .object({ kind: z.literal('ai'), intent: z.string().trim().min(1).max(200) })
@@ -103,13 +110,20 @@ export const ZProgramNode = z
     z.object({
       ...nodeBase,
       type: z.literal('start'),
-      data: z.object({ triggers: z.array(ZProgramTrigger).max(10).default([{ type: 'manual' }]) }),
+      data: z.object({
+        triggers: z
+          .array(ZProgramTrigger)
+          .max(10)
+          .default([{ type: 'manual' }]),
+      }),
     }),
     z.object({
       ...nodeBase,
       type: z.literal('message'),
       data: z.object({
-        text: ZMessageText.describe('Variables: {{member.firstName}}, {{member.name}}, {{member.attributes.X}}'),
+        text: ZMessageText.describe(
+          'Variables: {{member.firstName}}, {{member.name}}, {{member.attributes.X}}',
+        ),
         quickReplies: ZQuickReplies.default([]),
         channel: ZChannelPreference,
       }),
@@ -141,13 +155,21 @@ export const ZProgramNode = z
     z.object({
       ...nodeBase,
       type: z.literal('condition'),
-      data: z.object({ match: z.enum(['all', 'any']).default('all'), rules: z.array(ZConditionRule).min(1).max(20) }),
+      data: z.object({
+        match: z.enum(['all', 'any']).default('all'),
+        rules: z.array(ZConditionRule).min(1).max(20),
+      }),
     }),
     z.object({
       ...nodeBase,
       type: z.literal('ai_message'),
       data: z.object({
-        instruction: z.string().trim().min(1).max(2000).describe('What the coach should write, e.g. encourage'),
+        instruction: z
+          .string()
+          .trim()
+          .min(1)
+          .max(2000)
+          .describe('What the coach should write, e.g. encourage'),
         useKnowledge: z.boolean().default(true),
         channel: ZChannelPreference,
       }),
@@ -186,7 +208,11 @@ export const ZProgramEdge = z
     id: z.string().min(1).max(128),
     source: ZNodeId,
     target: ZNodeId,
-    sourceHandle: z.string().max(64).nullish().describe('next (default), a branch id, other, timeout, true, false, failed'),
+    sourceHandle: z
+      .string()
+      .max(64)
+      .nullish()
+      .describe('next (default), a branch id, other, timeout, true, false, failed'),
   })
   .meta({ id: 'ProgramEdge' });
 export type TProgramEdge = z.infer<typeof ZProgramEdge>;
@@ -239,6 +265,7 @@ export const ZProgramValidationError = z
     edgeId: z.string().optional(),
     code: z.enum(programErrorCodes),
     message: z.string(),
+    path: z.string().optional().describe('Where in the graph, e.g. nodes.3.data.text'),
   })
   .meta({ id: 'ProgramValidationError' });
 export type TProgramValidationError = z.infer<typeof ZProgramValidationError>;
@@ -256,7 +283,12 @@ export const ZUpdateProgram = z.object({
   name: z.string().trim().min(1).max(120).optional(),
   description: z.string().trim().max(2000).nullable().optional(),
   graph: z.unknown().optional(),
-  revision: z.number().int().min(1).optional().describe('The draft revision this edit is based on (409 if stale)'),
+  revision: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('The draft revision this edit is based on (409 if stale)'),
 });
 
 export const ZProgramSummary = z
@@ -346,16 +378,19 @@ export const ZProgramStep = z
 /** Proactive sending rules of a creator; a member's own quiet hours and timezone override them. */
 export const ZProactiveSettings = z
   .object({
-    quietHours: z.object({ start: ZLocalTime, end: ZLocalTime }).nullable().default({ start: '21:00', end: '08:00' }),
+    quietHours: z
+      .object({ start: ZLocalTime, end: ZLocalTime })
+      .nullable()
+      .default({ start: '21:00', end: '08:00' }),
     maxPerDay: z.number().int().min(1).max(50).default(3),
-    channelOrder: z.array(z.enum(['whatsapp', 'telegram', 'push', 'app', 'widget'])).max(5).default([
-      'whatsapp',
-      'telegram',
-      'push',
-      'app',
-      'widget',
-    ]),
-    unsubscribeKeywords: z.array(z.string().trim().min(1).max(32)).max(20).default(['STOP', 'UNSUBSCRIBE', 'BAJA']),
+    channelOrder: z
+      .array(z.enum(['whatsapp', 'telegram', 'push', 'app', 'widget']))
+      .max(5)
+      .default(['whatsapp', 'telegram', 'push', 'app', 'widget']),
+    unsubscribeKeywords: z
+      .array(z.string().trim().min(1).max(32))
+      .max(20)
+      .default(['STOP', 'UNSUBSCRIBE', 'BAJA']),
     resubscribeKeywords: z.array(z.string().trim().min(1).max(32)).max(20).default(['START', 'ALTA']),
   })
   .meta({ id: 'ProactiveSettings' });
@@ -371,7 +406,11 @@ export const ZSimulateProgram = z.object({
       channel: z.string().max(20).default('widget'),
     })
     .default({ name: 'Alex Sample', timezone: 'UTC', tags: [], attributes: {}, channel: 'widget' }),
-  replies: z.array(z.string().max(500)).max(50).default([]).describe('What the sample member answers, in order'),
+  replies: z
+    .array(z.string().max(500))
+    .max(50)
+    .default([])
+    .describe('What the sample member answers, in order'),
   startAt: z.iso.datetime({ offset: true }).optional(),
   maxSteps: z.number().int().min(1).max(500).default(100),
 });
@@ -390,3 +429,45 @@ export const ZSimulationResult = z
     ended: z.enum(['end', 'goto_program', 'waiting_for_reply', 'max_steps', 'dead_end']),
   })
   .meta({ id: 'SimulationResult' });
+
+// --- Hub API shapes (programs.routes.ts) ---
+
+export const ZProgramParams = z.object({ id: z.uuid() });
+export const ZProgramListResponse = z.object({ items: z.array(ZProgramSummary) });
+export const ZProgramVersionListResponse = z.object({ items: z.array(ZProgramVersion) });
+export const ZPublishProgramResult = z
+  .object({ version: z.number().int().describe('The published version (the latest one if nothing changed)') })
+  .meta({ id: 'PublishProgramResult' });
+export const ZDeleteProgramQuery = z.object({
+  force: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe('Delete even with running enrollments (they end with the program)'),
+});
+export const ZSimulateProgramQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Simulate this published version instead of the draft'),
+});
+
+/** A 422 (or 409) about a program: `errors` name the node or edge, with the validation code. */
+export const ZProgramProblem = ZProblem.extend({
+  errors: z
+    .array(
+      z.object({
+        path: z.string(),
+        message: z.string(),
+        code: z.string().optional(),
+        nodeId: z.string().optional(),
+        edgeId: z.string().optional(),
+      }),
+    )
+    .optional(),
+}).meta({
+  id: 'ProgramProblem',
+  description: 'RFC 9457 problem details; errors name the node or edge at fault',
+});

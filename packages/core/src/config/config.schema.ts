@@ -105,6 +105,11 @@ export const ZConfig = z.object({
     .min(10)
     .default(60 * 60_000),
 
+  /** Program webhook nodes may call private/loopback/link-local addresses (off: creators type these URLs). */
+  PROGRAM_WEBHOOKS_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  /** How often the program scheduler sweeps due wake-ups (waits, ask timeouts, deferred sends) into step jobs. */
+  PROGRAM_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+
   SMTP_URL: optionalUrl,
   MAIL_FROM: z.string().default('Compañero <no-reply@localhost>'),
   MEMBER_CODE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),

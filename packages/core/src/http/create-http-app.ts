@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -163,6 +164,8 @@ export const createHttpApp = async (options: CreateHttpAppOptions): Promise<Http
       },
     },
     transform: jsonSchemaTransform,
+    // Fills components.schemas with every schema registered with `.meta({ id })`, which the routes' $refs name.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

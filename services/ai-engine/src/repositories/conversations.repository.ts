@@ -154,6 +154,15 @@ export const conversationsRepository = {
     );
     return rows;
   },
+  /** A member's latest messages over all their conversations and channels, oldest first. */
+  async recentMemberMessages(tx: TenantTx, memberId: string, limit: number): Promise<MessageRow[]> {
+    const { rows } = await tx.query<MessageRow>(
+      `select * from (select ${messageColumns} from messages where member_id = $1 order by created_at desc, id desc limit $2) recent
+        order by "createdAt", id`,
+      [memberId, limit],
+    );
+    return rows;
+  },
   async listMessages(
     tx: TenantTx,
     conversationId: string,

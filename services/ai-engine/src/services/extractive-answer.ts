@@ -16,6 +16,18 @@ const wordsOf = (text: string) =>
       .match(/[a-z0-9]{3,}/g) ?? [],
   );
 
+/** The sentences of `text` sharing the most words with `question` (ties: earlier first), with their overlap. */
+export const rankSentences = (question: string, text: string) => {
+  const questionWords = wordsOf(question);
+  return sentencesOf(text)
+    .map((sentence, position) => {
+      let overlap = 0;
+      for (const word of wordsOf(sentence)) if (questionWords.has(word)) overlap += 1;
+      return { sentence, position, overlap };
+    })
+    .sort((a, b) => b.overlap - a.overlap || a.position - b.position);
+};
+
 /**
  * The answer when no language model is configured: the most relevant sentences of the best passages, quoted
  * with their citations, and an honest note that these are quotes. Useful offline, and never invented.
@@ -25,18 +37,10 @@ export const composeExtractiveAnswer = (input: {
   question: string;
   sources: RetrievedChunk[];
 }): { text: string; used: number[] } => {
-  const questionWords = wordsOf(input.question);
   const quotes: string[] = [];
   const used: number[] = [];
   input.sources.slice(0, 3).forEach((source, index) => {
-    const ranked = sentencesOf(source.text)
-      .map((sentence, position) => {
-        const words = wordsOf(sentence);
-        let overlap = 0;
-        for (const word of words) if (questionWords.has(word)) overlap += 1;
-        return { sentence, position, overlap };
-      })
-      .sort((a, b) => b.overlap - a.overlap || a.position - b.position);
+    const ranked = rankSentences(input.question, source.text);
     const best = ranked
       .slice(0, 2)
       .sort((a, b) => a.position - b.position)

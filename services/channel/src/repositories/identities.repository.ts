@@ -35,6 +35,13 @@ export const identitiesRepository = {
     );
     return rows;
   },
+  /** A member's clock from their device, unless they (or the creator) already set one. */
+  async adoptTimezone(tx: TenantTx, memberId: string, timezone: string): Promise<void> {
+    await tx.query('update members set timezone = $2 where id = $1 and timezone is null', [
+      memberId,
+      timezone,
+    ]);
+  },
   async createMember(
     tx: TenantTx,
     profile: { name?: string; phone?: string; email?: string; locale?: string },

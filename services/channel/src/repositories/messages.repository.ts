@@ -208,6 +208,14 @@ export const messagesRepository = {
     );
     return rows[0] ?? null;
   },
+  /** True when this is the member's first message on any channel (program "member joined" triggers). */
+  async isFirstInbound(tx: TenantTx, memberId: string, messageId: string): Promise<boolean> {
+    const { rows } = await tx.query<{ first: boolean }>(
+      `select not exists (select 1 from messages where member_id = $1 and direction = 'in' and id <> $2) as first`,
+      [memberId, messageId],
+    );
+    return rows[0]!.first;
+  },
   /** Extends a lease its holder still uses (generation can outlast one lease period). */
   async renewReply(tx: TenantTx, messageId: string, leaseSeconds: number): Promise<void> {
     await tx.query(

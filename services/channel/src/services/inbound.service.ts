@@ -5,6 +5,7 @@ import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InboundMessage, InboundOutcome } from '../ports/inbound-message';
+import type { ProgramInboundHook } from '../ports/program-hooks';
 import { identitiesRepository } from '../repositories/identities.repository';
 import { messagesRepository } from '../repositories/messages.repository';
 import type { ChannelEvents, PendingEvent } from './channel-events.service';
@@ -18,6 +19,8 @@ export type InboundServiceDeps = {
   outbox: Outbox;
   links: LinkService;
   logger: FastifyBaseLogger;
+  /** The program engine: replies to waiting steps, unsubscribe keywords, first-message and keyword triggers. */
+  programs?: ProgramInboundHook;
   /** Runs the reply in this process right after the commit (the job then only backs it up). */
   replyNow?: (creatorId: string, messageId: string) => Promise<void>;
   /** How long the backing job waits before checking that the fast path answered. */
@@ -158,7 +161,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
           );
       }
 
-      const systemAnswer =
+      const linkAnswer =
         inbound.text === null
           ? mediaNotice
           : await deps.links.handleCommand(tx, {
@@ -168,6 +171,18 @@ export const createInboundService = (deps: InboundServiceDeps) => {
               text: inbound.text,
               startPayload: inbound.metadata?.startPayload as string | undefined,
             });
+      const program =
+        linkAnswer === null && inbound.text !== null && deps.programs
+          ? await deps.programs(tx, {
+              memberId: sender.memberId,
+              messageId: message.id,
+              text: inbound.text,
+              channel: inbound.channel,
+              firstMessage:
+                sender.joined || (await messagesRepository.isFirstInbound(tx, sender.memberId, message.id)),
+            })
+          : null;
+      const systemAnswer = linkAnswer ?? program?.systemReply ?? null;
       if (systemAnswer !== null) {
         const memberId = typeof systemAnswer === 'string' ? sender.memberId : systemAnswer.memberId;
         const replyConversation =
@@ -190,7 +205,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
             kind: 'system',
           })),
         );
-      } else {
+      } else if (!program?.consumed) {
         scheduleReply = true;
         await deps.jobs.send(
           replyToMessageJob,

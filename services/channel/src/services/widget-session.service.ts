@@ -4,6 +4,7 @@ import { widgetSettingsRepository } from '@companero/channels/widget-settings.re
 import type { ZWidgetSessionRequest } from '@companero/contracts/channel/widget';
 import type { SecretBox } from '@companero/core/crypto/secret-box';
 import { AppError, notFound } from '@companero/core/errors/app-error';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { recordAnalyticsEvent } from '@companero/db/analytics-events';
 import { type TenantDatabase, withAppRole, withTenant } from '@companero/db/tenant';
 import type { z } from 'zod';
@@ -93,6 +94,8 @@ export const createWidgetSessionService = (deps: WidgetSessionServiceDeps) => {
           });
           await recordAnalyticsEvent(tx, { type: 'member.joined', memberId, channel: 'widget' });
         }
+        if (input.timezone && isTimeZone(input.timezone))
+          await identitiesRepository.adoptTimezone(tx, identity.memberId, input.timezone);
         const conversation = await messagesRepository.openConversation(tx, identity.memberId, 'widget');
         if (conversation.isNew)
           await recordAnalyticsEvent(tx, {

@@ -31,7 +31,10 @@ export type ProgramAi = {
     input: { memberId: string; instruction: string; useKnowledge: boolean },
   ): Promise<{ text: string }>;
   /** Which intent the text matches best, or null when none fits. */
-  classify(creatorId: string, input: { text: string; intents: { id: string; intent: string }[] }): Promise<string | null>;
+  classify(
+    creatorId: string,
+    input: { text: string; intents: { id: string; intent: string }[] },
+  ): Promise<string | null>;
 };
 
 /** Posts a webhook node's signed payload; throws on a refused URL, a network error or a non-2xx answer. */

@@ -100,13 +100,14 @@ export const membersRepository = {
   async update(
     tx: TenantTx,
     id: string,
-    patch: { name?: string | null; tags?: string[]; notes?: string | null },
+    patch: { name?: string | null; tags?: string[]; notes?: string | null; timezone?: string | null },
   ): Promise<boolean> {
     const { rowCount } = await tx.query(
       `update members set
          name = case when $2 then $3 else name end,
          tags = coalesce($4::text[], tags),
-         notes = case when $5 then $6 else notes end
+         notes = case when $5 then $6 else notes end,
+         timezone = case when $7 then $8 else timezone end
        where id = $1`,
       [
         id,
@@ -115,6 +116,8 @@ export const membersRepository = {
         patch.tags ? [...new Set(patch.tags)] : null,
         patch.notes !== undefined,
         patch.notes ?? null,
+        patch.timezone !== undefined,
+        patch.timezone ?? null,
       ],
     );
     return rowCount > 0;

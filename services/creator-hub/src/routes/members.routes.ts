@@ -124,7 +124,7 @@ export const membersRoutes = async (app: HttpApp, { services }: { services: HubS
       preHandler: app.requireStaff('admin'),
       schema: {
         tags,
-        summary: 'Edit name, tags or notes',
+        summary: 'Edit name, tags, notes or timezone',
         security,
         params: ZMemberParams,
         body: ZUpdateMemberRequest,

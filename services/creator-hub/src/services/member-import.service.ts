@@ -8,6 +8,7 @@ import { type TenantDatabase, withTenant } from '@companero/db/tenant';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { handleTagAddedInTx } from '../engine/member-events';
 import { type ImportRow, membersRepository } from '../repositories/members.repository';
 
 const knownColumns = ['name', 'email', 'phone', 'tags', 'timezone'] as const;
@@ -175,6 +176,9 @@ export const createMemberImportService = (deps: { db: TenantDatabase }) => ({
         else if (result.isNew) {
           imported += 1;
           await recordAnalyticsEvent(tx, { type: 'member.joined', memberId: result.id, channel: 'import' });
+          // Programs listening for these tags enroll the new member (tags merged into an existing member do
+          // not fire: the import does not know which of them are new).
+          if (row.tags.length > 0) await handleTagAddedInTx(tx, result.id, row.tags, new Date());
         } else updated += 1;
       }
       await appendAuditEntry(tx, ctx, {

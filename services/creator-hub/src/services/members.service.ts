@@ -1,9 +1,11 @@
 import type { TMemberListQuery } from '@companero/contracts/creator-hub/members';
 import type { StaffContext } from '@companero/core/auth/request-context';
-import { notFound } from '@companero/core/errors/app-error';
+import { AppError, notFound } from '@companero/core/errors/app-error';
 import { decodeCursor, encodeCursor, isCursorTimestamp, isUuid } from '@companero/core/http/cursor';
+import { isTimeZone } from '@companero/core/time/time-zone';
 import { appendAuditEntry } from '@companero/db/audit-log';
 import { type TenantDatabase, withTenant } from '@companero/db/tenant';
+import { withTagAddedTriggers } from '../engine/member-events';
 import { memberActivityRepository } from '../repositories/member-activity.repository';
 import { type MemberRow, membersRepository } from '../repositories/members.repository';
 
@@ -77,10 +79,19 @@ export const createMembersService = (deps: { db: TenantDatabase }) => ({
   async update(
     ctx: StaffContext,
     id: string,
-    patch: { name?: string | null; tags?: string[]; notes?: string | null },
+    patch: { name?: string | null; tags?: string[]; notes?: string | null; timezone?: string | null },
   ) {
+    if (patch.timezone && !isTimeZone(patch.timezone))
+      throw new AppError('VALIDATION_FAILED', {
+        message: `"${patch.timezone}" is not a time zone.`,
+        errors: [{ path: 'body.timezone', message: 'Use an IANA time zone such as Europe/Madrid' }],
+      });
     await withTenant(deps.db, ctx.creatorId, async (tx) => {
-      if (!(await membersRepository.update(tx, id, patch))) throw notFound('member');
+      // Programs: a tag this member just got enrolls them where a tag_added trigger listens for it.
+      const isUpdated = await withTagAddedTriggers(tx, patch.tags ? [id] : [], () =>
+        membersRepository.update(tx, id, patch),
+      );
+      if (!isUpdated) throw notFound('member');
       await appendAuditEntry(tx, ctx, {
         action: 'member.updated',
         targetType: 'member',
@@ -93,7 +104,10 @@ export const createMembersService = (deps: { db: TenantDatabase }) => ({
 
   async bulkTag(ctx: StaffContext, input: { memberIds: string[]; add: string[]; remove: string[] }) {
     const updated = await withTenant(deps.db, ctx.creatorId, async (tx) => {
-      const count = await membersRepository.bulkTag(tx, input.memberIds, input.add, input.remove);
+      // Programs: tags these members just got enroll them where a tag_added trigger listens for them.
+      const count = await withTagAddedTriggers(tx, input.add.length > 0 ? input.memberIds : [], () =>
+        membersRepository.bulkTag(tx, input.memberIds, input.add, input.remove),
+      );
       await appendAuditEntry(tx, ctx, {
         action: 'member.bulk_tagged',
         targetType: 'member',

@@ -53,6 +53,19 @@ export const auditActionLabels: Record<string, string> = {
   'knowledge.folder_created': 'Created a folder',
   'knowledge.folder_deleted': 'Deleted a folder',
   'coach.persona_changed': 'Changed the coach persona',
+  'channel.connected': 'Connected a channel',
+  'channel.disconnected': 'Disconnected a channel',
+  'channel.widget_updated': 'Changed the web widget',
+  'channel.widget_secret_rotated': 'Rotated the widget identity secret',
+  'channel.delivery_retried': 'Retried a failed delivery',
+  'program.created': 'Created a program',
+  'program.updated': 'Edited a program',
+  'program.published': 'Published a program',
+  'program.deleted': 'Deleted a program',
+  'program.members_enrolled': 'Enrolled members in a program',
+  'program.member_unenrolled': 'Removed a member from a program',
+  'program.proactive_settings_changed': 'Changed the proactive messaging rules',
+  'program.webhook_secret_rotated': 'Rotated the program webhook secret',
 };
 
 export const describeAuditAction = (action: string) => auditActionLabels[action] ?? action;

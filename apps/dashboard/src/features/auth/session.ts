@@ -17,6 +17,7 @@ export const hasRoleAtLeast = (role: TStaffRole, required: TStaffRole): boolean 
 export const requiredRole = {
   editKnowledge: 'editor',
   editCoach: 'editor',
+  editPrograms: 'editor',
   editMembers: 'admin',
   importMembers: 'admin',
   exportMembers: 'admin',
