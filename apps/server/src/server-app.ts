@@ -5,7 +5,8 @@ import { registerAuthService } from '@companero/auth/app';
 import { registerAuthWorkers } from '@companero/auth/jobs/prune-expired.job';
 import { createMemberTokenIssuer } from '@companero/auth/member-token-issuer';
 import { registerChannelService, registerChannelWorkers } from '@companero/channel/app';
-import { createChannelServices } from '@companero/channel/channel-services';
+import { type ChannelServices, createChannelServices } from '@companero/channel/channel-services';
+import type { InboundTextHook } from '@companero/channel/ports/inbound-text-hook';
 import type { PendingEvent } from '@companero/channel/services/channel-events.service';
 import { authPlugin } from '@companero/core/auth/auth.plugin';
 import { createTokenVerifier, type KeySetSource } from '@companero/core/auth/token-verifier';
@@ -16,6 +17,8 @@ import { registerCreatorHubService, registerCreatorHubWorkers } from '@companero
 import type { ProgramEnginePorts } from '@companero/creator-hub/engine/ports';
 import { createProgramEngine, type ProgramEngine } from '@companero/creator-hub/engine/program-engine';
 import { registerProgramWorkers } from '@companero/creator-hub/engine/program-jobs';
+import { createHabitServices } from '@companero/creator-hub/habit-services';
+import type { AwardAnnouncer } from '@companero/creator-hub/ports/gamification-hooks';
 import { createProgramWebhookSender } from '@companero/creator-hub/senders/program-webhook.sender';
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
@@ -74,11 +77,67 @@ const createEngine = (
     config: { schedulerIntervalMs: runtime.config.PROGRAM_SCHEDULER_INTERVAL_MS },
   });
 
+type HabitServices = ReturnType<typeof createHabitServices>;
+
+/** Achievements the creator wants announced go out as the coach's proactive message on the member's channel. */
+const announceWith =
+  (channel: ChannelServices): AwardAnnouncer =>
+  async (tx, { memberId, text }) => {
+    const sent = await channel.proactive.sendInTx(tx, { memberId, text });
+    return sent ? () => channel.events.publishAll(sent.events) : undefined;
+  };
+
+/** Habits and gamification of this process, announcing awards through the channel service. */
+const habitServicesFor = (runtime: Runtime, logger: FastifyBaseLogger): HabitServices => {
+  const habits = createHabitServices(runtime);
+  habits.habitHooks.announceAward = announceWith(createChannelServices(runtime, logger));
+  return habits;
+};
+
+/**
+ * Every stored inbound text, in the inbound transaction: a first message earns its points; a program waiting
+ * for this reply (or STOP/START, or a trigger) comes first; otherwise a habit check-in ("did my run", a Done ✅
+ * button) is recorded, and a message that is only a check-in is answered with its streak instead of the coach.
+ */
+const inboundTextHook =
+  (engine: ProgramEngine, habits: HabitServices): InboundTextHook =>
+  async (tx, event) => {
+    const after: (() => Promise<void>)[] = [];
+    const afterCommit = async () => {
+      for (const work of after) await work();
+    };
+    if (event.firstMessage) {
+      const first = await habits.gamification.recordEvent(tx, {
+        memberId: event.memberId,
+        type: 'first_message',
+        key: 'first',
+        data: { messageId: event.messageId, channel: event.channel },
+      });
+      after.push(first.afterCommit);
+    }
+    const program = await engine.onInboundInTx(tx, event);
+    if (program.consumed) return { ...program, afterCommit };
+    const checkIn = await habits.habitCheckIns.fromMessage(tx, {
+      memberId: event.memberId,
+      messageId: event.messageId,
+      text: event.text,
+      payload: event.payload,
+      channel: event.channel,
+    });
+    if (checkIn.outcome === 'not_a_check_in') return { consumed: false, afterCommit };
+    after.push(checkIn.afterCommit);
+    return checkIn.isBareCheckIn
+      ? { consumed: true, systemReply: checkIn.reply, afterCommit }
+      : { consumed: false, afterCommit };
+  };
+
 /** How program steps reach members (the channel service's proactive send), the AI engine and webhooks. */
 const programPorts = (runtime: Runtime, ai: AiRuntime, logger: FastifyBaseLogger, options: ServerOptions) => {
   const channel = createChannelServices(runtime, logger);
   const coaching = createAiEngineServices(runtime, ai, logger).coaching;
+  const habits = habitServicesFor(runtime, logger);
   return {
+    gamification: { recordEvent: (tx, event) => habits.gamification.recordEvent(tx, event) },
     messenger: {
       sendInTx: (tx, request) => channel.proactive.sendInTxOrdered(tx, request),
       publish: (events) => channel.events.publishAll(events as PendingEvent[]),
@@ -145,18 +204,23 @@ export const buildServerApp = async (
     }),
   });
   await registerAuth?.();
-  if (services.includes('creator-hub')) await registerCreatorHubService(app, runtime, ai!);
+  if (services.includes('creator-hub')) {
+    const hub = await registerCreatorHubService(app, runtime, ai!);
+    // Check-ins from the member API announce the achievements they unlock on the member's channel.
+    hub.habitHooks.announceAward = announceWith(createChannelServices(runtime, createLogger(runtime)));
+  }
   const aiEngine = services.includes('ai-engine')
     ? await registerAiEngineService(app, runtime, ai!)
     : undefined;
   if (services.includes('channel')) {
     const tokens = createMemberTokenIssuer(runtime, authServices?.keys);
     app.addHook('onClose', async () => tokens.stop());
-    const engine = createEngine(runtime, createLogger(runtime), {}, options);
+    const logger = createLogger(runtime);
+    const engine = createEngine(runtime, logger, {}, options);
     await registerChannelService(app, runtime, {
       // With the AI engine in this process, a member's message is answered right away (the job backs it up).
       answers: aiEngine?.answers,
-      programs: (tx, event) => engine.onInboundInTx(tx, event),
+      onInboundText: inboundTextHook(engine, habitServicesFor(runtime, logger)),
       replyInProcess: Boolean(aiEngine),
       issueMemberToken: tokens.issue,
       widgetScript: options.widgetScript,

@@ -109,6 +109,9 @@ const startConversation = (
 const waitUntil = (condition: () => boolean) =>
   vi.waitFor(() => expect(condition()).toBe(true), { timeout: 5_000 });
 
+// The widget sends the browser's (here: the test process's) time zone with every session request.
+const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 describe('conversation', () => {
   it("opens a session, loads the history and resumes the live connection from the history's last event", async () => {
     const { gateway, sessionRequests, historyTokens } = await startWidgetGateway({
@@ -141,7 +144,7 @@ describe('conversation', () => {
     expect(conversation.phase).toBe('ready');
     expect(conversation.session?.theme.title).toBe('Ask Ana');
     expect(conversation.store.list().map((entry) => entry.content)).toEqual(['Hi', 'Hello!']);
-    expect(sessionRequests).toEqual([{}]);
+    expect(sessionRequests).toEqual([{ timezone: localZone }]);
     expect(historyTokens).toEqual(['Bearer token-1']);
     expect(backing.values.get('companero:ana:visitor')).toBe(visitorId);
     expect(JSON.parse(backing.values.get('companero:ana:theme') ?? '{}')).toEqual(theme);
@@ -186,7 +189,7 @@ describe('conversation', () => {
     const { conversation } = startConversation(gateway.origin, { backing });
     expect(conversation.isReturningVisitor).toBe(true);
     await conversation.start();
-    expect(sessionRequests).toEqual([{ visitorId: 'returning_visitor_12345' }]);
+    expect(sessionRequests).toEqual([{ visitorId: 'returning_visitor_12345', timezone: localZone }]);
   });
 
   it("sends a signed-in user's identity and keeps their visitor apart from the anonymous one", async () => {
@@ -201,7 +204,7 @@ describe('conversation', () => {
     };
     const { conversation } = startConversation(gateway.origin, { identity, backing });
     await conversation.start();
-    expect(sessionRequests).toEqual([identity]);
+    expect(sessionRequests).toEqual([{ ...identity, timezone: localZone }]);
     expect(backing.values.get('companero:ana:visitor:user-42')).toBe(visitorId);
     expect(backing.values.get('companero:ana:visitor')).toBe('anonymous_visitor_1234');
   });
@@ -257,7 +260,7 @@ describe('conversation', () => {
 
     const second = await gateway.nextSocket();
     expect(second.url.searchParams.get('token')).toBe('token-2');
-    expect(sessionRequests).toEqual([{}, { visitorId }]);
+    expect(sessionRequests).toEqual([{ timezone: localZone }, { visitorId, timezone: localZone }]);
     expect(conversation.phase).toBe('ready');
   });
 

@@ -126,7 +126,8 @@ const openWidget = async (
     viewport: { width: 1280, height: 800 },
   },
 ) => {
-  const context = await browser.newContext(options);
+  // A visitor in Madrid: the widget sends the browser's time zone with the session request.
+  const context = await browser.newContext({ timezoneId: 'Europe/Madrid', ...options });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -184,7 +185,7 @@ describe('widget in Chromium', () => {
     );
 
     const request = sessionRequests.find((entry) => entry.slug === 'ana');
-    expect(request?.body).toEqual({ name: 'Lucía', email: 'lucia@example.com' });
+    expect(request?.body).toEqual({ name: 'Lucía', email: 'lucia@example.com', timezone: 'Europe/Madrid' });
     expect(request?.origin).toBe(hostOrigin);
     expect(await page.evaluate(() => localStorage.getItem('companero:ana:visitor'))).toBe(visitorId);
     expect(errors).toEqual([]);

@@ -1,7 +1,7 @@
 import type { Runtime } from '@companero/db/runtime';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AnswerPipeline, MemberTokenIssuer } from './ports/answer-pipeline';
-import type { ProgramInboundHook } from './ports/program-hooks';
+import type { InboundTextHook } from './ports/inbound-text-hook';
 import type { ChannelSender } from './senders/channel-sender';
 import { createTelegramSender } from './senders/telegram.sender';
 import { createWhatsAppSender } from './senders/whatsapp.sender';
@@ -21,8 +21,8 @@ export type ChannelServiceOptions = {
   replyInProcess?: boolean;
   issueMemberToken?: MemberTokenIssuer;
   senders?: Record<string, ChannelSender>;
-  /** The program engine's hook on every inbound text (see ports/program-hooks.ts). */
-  programs?: ProgramInboundHook;
+  /** Programs, habits and gamification on every inbound text (see ports/inbound-text-hook.ts). */
+  onInboundText?: InboundTextHook;
   /** The built widget script served at /widget.js (apps/widget/dist/widget.js). */
   widgetScript?: string;
 };
@@ -62,7 +62,7 @@ export const createChannelServices = (
     outbox,
     links,
     logger,
-    programs: options.programs,
+    onInboundText: options.onInboundText,
     replyNow: options.replyInProcess
       ? (creatorId, messageId) => replies.run(creatorId, messageId)
       : undefined,

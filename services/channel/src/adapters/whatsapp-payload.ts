@@ -125,6 +125,7 @@ export const parseWhatsAppWebhook = (
             waType: message.type,
             ...(message.interactive?.button_reply ? { buttonId: message.interactive.button_reply.id } : {}),
             ...(message.interactive?.list_reply ? { listId: message.interactive.list_reply.id } : {}),
+            ...(message.button?.payload ? { buttonPayload: message.button.payload } : {}),
             ...(message.context?.id ? { inReplyTo: message.context.id } : {}),
           },
         });

@@ -5,7 +5,7 @@ import type { JobQueue } from '@companero/db/job-queue';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InboundMessage, InboundOutcome } from '../ports/inbound-message';
-import type { ProgramInboundHook } from '../ports/program-hooks';
+import type { InboundTextHook } from '../ports/inbound-text-hook';
 import { identitiesRepository } from '../repositories/identities.repository';
 import { messagesRepository } from '../repositories/messages.repository';
 import type { ChannelEvents, PendingEvent } from './channel-events.service';
@@ -19,14 +19,20 @@ export type InboundServiceDeps = {
   outbox: Outbox;
   links: LinkService;
   logger: FastifyBaseLogger;
-  /** The program engine: replies to waiting steps, unsubscribe keywords, first-message and keyword triggers. */
-  programs?: ProgramInboundHook;
+  /** Programs, habits and gamification look at every stored text (see ports/inbound-text-hook.ts). */
+  onInboundText?: InboundTextHook;
   /** Runs the reply in this process right after the commit (the job then only backs it up). */
   replyNow?: (creatorId: string, messageId: string) => Promise<void>;
   /** How long the backing job waits before checking that the fast path answered. */
   fastPathGraceSeconds?: number;
   /** Fast replies generated at once; beyond it, replies go straight to the job queue (bounded CPU). */
   fastPathConcurrency?: number;
+};
+
+const buttonPayload = (inbound: InboundMessage): string | null => {
+  const metadata = inbound.metadata ?? {};
+  const payload = metadata.callbackData ?? metadata.buttonId ?? metadata.listId ?? metadata.buttonPayload;
+  return typeof payload === 'string' ? payload : null;
 };
 
 const mediaNotice =
@@ -94,7 +100,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
   ): Promise<InboundOutcome> => {
     const receivedAt = new Date();
     let scheduleReply = false;
-    const { outcome, events } = await withTenant(deps.db, creatorId, async (tx) => {
+    const { outcome, events, afterCommit } = await withTenant(deps.db, creatorId, async (tx) => {
       const events: PendingEvent[] = [];
       // Recorded last: the creator's daily rollup rows are shared by every message, so their row locks are
       // held only for the moment before commit.
@@ -114,6 +120,7 @@ export const createInboundService = (deps: InboundServiceDeps) => {
             duplicate: true,
           },
           events,
+          afterCommit: undefined,
         };
       }
       const sender = await resolveMember(tx, inbound, analytics);
@@ -172,14 +179,15 @@ export const createInboundService = (deps: InboundServiceDeps) => {
               startPayload: inbound.metadata?.startPayload as string | undefined,
             });
       const program =
-        linkAnswer === null && inbound.text !== null && deps.programs
-          ? await deps.programs(tx, {
+        linkAnswer === null && inbound.text !== null && deps.onInboundText
+          ? await deps.onInboundText(tx, {
               memberId: sender.memberId,
               messageId: message.id,
               text: inbound.text,
               channel: inbound.channel,
               firstMessage:
                 sender.joined || (await messagesRepository.isFirstInbound(tx, sender.memberId, message.id)),
+              payload: buttonPayload(inbound),
             })
           : null;
       const systemAnswer = linkAnswer ?? program?.systemReply ?? null;
@@ -237,9 +245,13 @@ export const createInboundService = (deps: InboundServiceDeps) => {
           duplicate: false,
         },
         events,
+        afterCommit: program?.afterCommit,
       };
     });
     await deps.events.publishAll(events);
+    await afterCommit?.().catch((error: unknown) =>
+      deps.logger.warn({ err: error, creatorId }, 'after-commit work of an inbound message failed'),
+    );
     if (scheduleReply && fast && deps.replyNow) {
       onFastReply();
       // Not awaited: the provider gets its 200 now; the durable job answers if this process dies first.

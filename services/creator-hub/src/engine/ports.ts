@@ -45,8 +45,22 @@ export type ProgramWebhookPoster = (input: {
   body: unknown;
 }) => Promise<{ status: number }>;
 
+/** Points and achievements for program progress, inside the step's transaction; `afterCommit` runs after it. */
+export type ProgramGamification = {
+  recordEvent(
+    tx: TenantTx,
+    event: {
+      memberId: string;
+      type: 'program_step_completed' | 'program_completed';
+      key: string;
+      data: Record<string, unknown>;
+    },
+  ): Promise<{ afterCommit: () => Promise<void> }>;
+};
+
 export type ProgramEnginePorts = {
   messenger?: ProgramMessenger;
   ai?: ProgramAi;
   postWebhook?: ProgramWebhookPoster;
+  gamification?: ProgramGamification;
 };

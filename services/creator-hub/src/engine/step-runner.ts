@@ -15,6 +15,7 @@ import type {
 } from '@companero/contracts/creator-hub/programs';
 import { type TenantDatabase, type TenantTx, withTenant } from '@companero/db/tenant';
 import { latestVersion, versionById } from '../repositories/programs.repository';
+import { habitConditionFacts } from '../services/habit-progress.service';
 import {
   type EnrollmentContext,
   type EnrollmentRow,
@@ -376,11 +377,17 @@ export const createStepRunner = (deps: StepRunnerDeps) => {
       }
 
       case 'condition': {
+        // Habit streaks (by habit name) and points, read only when a rule asks for them.
+        const needsHabits = node.data.rules.some(
+          (rule) => rule.field === 'habit_streak' || rule.field === 'points',
+        );
+        const habits = needsHabits ? await habitConditionFacts(ctx.tx, ctx.member.id, ctx.now) : null;
         const result = evaluateConditions(node.data.match, node.data.rules, {
           attributes: ctx.member.attributes,
           tags: ctx.member.tags,
           channel: ctx.member.lastChannel,
           timezone: ctx.timeZone,
+          ...(habits ? { habitStreaks: habits.habitStreaks, points: habits.points } : {}),
         });
         const handle = result ? 'true' : 'false';
         return { kind: 'next', handle, outcome: 'completed', detail: { result, handle } };
@@ -536,7 +543,13 @@ export const createStepRunner = (deps: StepRunnerDeps) => {
   type LockedOutcome =
     | { kind: 'stale' }
     | { kind: 'needs'; need: SlowNeed }
-    | { kind: 'ran'; steps: number; state: EnrollmentState; events: unknown[] };
+    | {
+        kind: 'ran';
+        steps: number;
+        state: EnrollmentState;
+        events: unknown[];
+        afterCommit: (() => Promise<void>)[];
+      };
 
   /** Everything under the locks: the seq check, then the chain of steps, then the state written back. */
   const runLocked = async (
@@ -654,7 +667,38 @@ export const createStepRunner = (deps: StepRunnerDeps) => {
     await stepsRepository.insertMany(tx, records);
     if (records.length > 0) await enrollmentsRepository.saveState(tx, enrollment.id, state, wakeup);
     else if (wakeup) await enrollmentsRepository.changeWakeup(tx, enrollment.id, wakeup);
-    return { kind: 'ran', steps, state, events: ctx.events };
+    // Points and achievements for the progress, keyed by step and enrollment so a replay pays nothing twice.
+    const afterCommit: (() => Promise<void>)[] = [];
+    const gamification = deps.ports.gamification;
+    if (gamification) {
+      const data = { programId: enrollment.programId, enrollmentId: enrollment.id };
+      // The start node is the enrollment itself, not a step the member took.
+      for (const step of records.filter(
+        (entry) => entry.outcome === 'completed' && entry.nodeType !== 'start',
+      ))
+        afterCommit.push(
+          (
+            await gamification.recordEvent(tx, {
+              memberId: enrollment.memberId,
+              type: 'program_step_completed',
+              key: `${enrollment.id}:${step.seq}`,
+              data: { ...data, nodeId: step.nodeId },
+            })
+          ).afterCommit,
+        );
+      if (state.status === 'completed' && records.length > 0)
+        afterCommit.push(
+          (
+            await gamification.recordEvent(tx, {
+              memberId: enrollment.memberId,
+              type: 'program_completed',
+              key: enrollment.id,
+              data,
+            })
+          ).afterCommit,
+        );
+    }
+    return { kind: 'ran', steps, state, events: ctx.events, afterCommit };
   };
 
   return {
@@ -672,6 +716,7 @@ export const createStepRunner = (deps: StepRunnerDeps) => {
           continue;
         }
         if (outcome.events.length > 0) await deps.ports.messenger?.publish(outcome.events);
+        for (const after of outcome.afterCommit) await after().catch(() => {});
         return {
           kind: 'ran',
           steps: outcome.steps,
