@@ -54,30 +54,52 @@ const variablesHint = (
   </>
 );
 
-const MessageFields = ({ step, errors, setData }: StepFieldsProps<'message'>) => (
+/** The text a message or a question sends, and its quick replies (both steps send the same way). */
+const SentTextFields = (props: {
+  label: string;
+  rows: number;
+  quickRepliesHint: string;
+  text: string;
+  quickReplies: string[];
+  errors: FieldErrors;
+  onText: (text: string) => void;
+  onQuickReplies: (quickReplies: string[]) => void;
+}) => (
   <>
     <TextAreaField
-      label="Message"
+      label={props.label}
       name="text"
-      rows={4}
+      rows={props.rows}
       maxLength={4096}
-      value={step.data.text}
+      value={props.text}
       hint={variablesHint}
-      error={errors['data.text']}
-      onChange={(event) => {
-        const text = event.target.value;
-        setData('text', (data) => ({ ...data, text }));
-      }}
+      error={props.errors['data.text']}
+      onChange={(event) => props.onText(event.target.value)}
     />
     <ListField
       label="Quick replies"
       name="quickReplies"
-      hint="One per line; buttons under the message where the channel shows them (10 at most)."
+      hint={props.quickRepliesHint}
       isOptional
       separator="line"
-      value={step.data.quickReplies}
-      error={errors['data.quickReplies']}
-      onChange={(quickReplies) => setData('quickReplies', (data) => ({ ...data, quickReplies }))}
+      value={props.quickReplies}
+      error={props.errors['data.quickReplies']}
+      onChange={props.onQuickReplies}
+    />
+  </>
+);
+
+const MessageFields = ({ step, errors, setData }: StepFieldsProps<'message'>) => (
+  <>
+    <SentTextFields
+      label="Message"
+      rows={4}
+      quickRepliesHint="One per line; buttons under the message where the channel shows them (10 at most)."
+      text={step.data.text}
+      quickReplies={step.data.quickReplies}
+      errors={errors}
+      onText={(text) => setData('text', (data) => ({ ...data, text }))}
+      onQuickReplies={(quickReplies) => setData('quickReplies', (data) => ({ ...data, quickReplies }))}
     />
     <ChannelField
       value={step.data.channel}
@@ -88,28 +110,15 @@ const MessageFields = ({ step, errors, setData }: StepFieldsProps<'message'>) =>
 
 const AskFields = ({ step, errors, setData }: StepFieldsProps<'ask'>) => (
   <>
-    <TextAreaField
+    <SentTextFields
       label="Question"
-      name="text"
       rows={3}
-      maxLength={4096}
-      value={step.data.text}
-      hint={variablesHint}
-      error={errors['data.text']}
-      onChange={(event) => {
-        const text = event.target.value;
-        setData('text', (data) => ({ ...data, text }));
-      }}
-    />
-    <ListField
-      label="Quick replies"
-      name="quickReplies"
-      hint="One per line. Each can have its own branch below."
-      isOptional
-      separator="line"
-      value={step.data.quickReplies}
-      error={errors['data.quickReplies']}
-      onChange={(quickReplies) => setData('quickReplies', (data) => ({ ...data, quickReplies }))}
+      quickRepliesHint="One per line. Each can have its own branch below."
+      text={step.data.text}
+      quickReplies={step.data.quickReplies}
+      errors={errors}
+      onText={(text) => setData('text', (data) => ({ ...data, text }))}
+      onQuickReplies={(quickReplies) => setData('quickReplies', (data) => ({ ...data, quickReplies }))}
     />
     <AskBranchesFields step={step} errors={errors} setData={setData} />
     <DurationFields
