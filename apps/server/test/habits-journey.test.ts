@@ -16,6 +16,7 @@ import {
   publicUrl,
   telegramUpdate,
 } from '../../../services/channel/test/provider-fixtures';
+import { enrollMembers, publishProgram } from './program-fixtures';
 
 /**
  * Habits and gamification through the channels: a member who writes "did my water" on the widget gets the
@@ -104,39 +105,21 @@ describe.each(backends())('habits and points from the channels on $name', (backe
   it('pays a program step and a completed program once each', async () => {
     const { http } = channel;
     const member = await openWidgetMember(http, owner.slug, { body: { name: 'Pau Program' } });
-    const program = expectStatus(
-      await http.post<Body>(
-        '/api/hub/programs',
-        {
-          name: 'Hello points',
-          graph: {
-            nodes: [
-              { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
-              { id: 'hello', type: 'message', data: { text: 'Welcome aboard!' } },
-              { id: 'end', type: 'end', data: {} },
-            ],
-            edges: [
-              { id: 'a', source: 'start', target: 'hello' },
-              { id: 'b', source: 'hello', target: 'end' },
-            ],
-          },
-        },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
-    expectStatus(
-      await http.post<Body>(
-        `/api/hub/programs/${program.id}/enrollments`,
-        { memberIds: [member.memberId] },
-        { token: owner.token },
-      ),
-      200,
-    );
+    const program = await publishProgram(http, owner.token, {
+      name: 'Hello points',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
+          { id: 'hello', type: 'message', data: { text: 'Welcome aboard!' } },
+          { id: 'end', type: 'end', data: {} },
+        ],
+        edges: [
+          { id: 'a', source: 'start', target: 'hello' },
+          { id: 'b', source: 'hello', target: 'end' },
+        ],
+      },
+    });
+    await enrollMembers(http, owner.token, program.id, [member.memberId]);
     const progress = await eventually(async () => {
       const body = expectStatus(await http.get<Body>('/api/me/progress', { token: member.token }), 200).body;
       return body.points >= 110 ? body : undefined;
@@ -168,48 +151,30 @@ describe.each(backends())('habits and points from the channels on $name', (backe
       201,
     );
     const idle = await openWidgetMember(http, owner.slug, { body: { name: 'Ivan Idle' } });
-    const program = expectStatus(
-      await http.post<Body>(
-        '/api/hub/programs',
-        {
-          name: 'Streak branch',
-          graph: {
-            nodes: [
-              { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
-              {
-                id: 'check',
-                type: 'condition',
-                data: { rules: [{ field: 'habit_streak', key: 'Read', op: 'gte', value: 1 }] },
-              },
-              { id: 'keep', type: 'message', data: { text: 'Your reading streak is alive!' } },
-              { id: 'begin', type: 'message', data: { text: 'Shall we start reading today?' } },
-              { id: 'end', type: 'end', data: {} },
-            ],
-            edges: [
-              { id: 'a', source: 'start', target: 'check' },
-              { id: 'b', source: 'check', target: 'keep', sourceHandle: 'true' },
-              { id: 'c', source: 'check', target: 'begin', sourceHandle: 'false' },
-              { id: 'd', source: 'keep', target: 'end' },
-              { id: 'e', source: 'begin', target: 'end' },
-            ],
+    const program = await publishProgram(http, owner.token, {
+      name: 'Streak branch',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
+          {
+            id: 'check',
+            type: 'condition',
+            data: { rules: [{ field: 'habit_streak', key: 'Read', op: 'gte', value: 1 }] },
           },
-        },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
-    expectStatus(
-      await http.post<Body>(
-        `/api/hub/programs/${program.id}/enrollments`,
-        { memberIds: [reader.memberId, idle.memberId] },
-        { token: owner.token },
-      ),
-      200,
-    );
+          { id: 'keep', type: 'message', data: { text: 'Your reading streak is alive!' } },
+          { id: 'begin', type: 'message', data: { text: 'Shall we start reading today?' } },
+          { id: 'end', type: 'end', data: {} },
+        ],
+        edges: [
+          { id: 'a', source: 'start', target: 'check' },
+          { id: 'b', source: 'check', target: 'keep', sourceHandle: 'true' },
+          { id: 'c', source: 'check', target: 'begin', sourceHandle: 'false' },
+          { id: 'd', source: 'keep', target: 'end' },
+          { id: 'e', source: 'begin', target: 'end' },
+        ],
+      },
+    });
+    await enrollMembers(http, owner.token, program.id, [reader.memberId, idle.memberId]);
     const lastCoachMessage = (memberId: string) =>
       eventually(async () => {
         const { body } = expectStatus(

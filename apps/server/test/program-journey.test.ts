@@ -12,6 +12,7 @@ import {
   startChannelServer,
   type WsClient,
 } from '../../../services/channel/test/channel-test-server';
+import { enrollMembers, publishProgram } from './program-fixtures';
 
 /** "7-day morning check-in": wait until 08:00 member-local, ask how they feel, branch, AI encouragement, end. */
 const morningCheckIn = {
@@ -87,26 +88,11 @@ describe.each(backends())('a morning check-in program, end to end, on $name', (b
     const client = await connectWs(channel.baseUrl, member.token, { channel: 'widget' });
     await client.waitFor((frame) => frame.type === 'ready');
 
-    const program = expectStatus(
-      await channel.http.post<Body>(
-        '/api/hub/programs',
-        { name: '7-day morning check-in', graph: morningCheckIn },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await channel.http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
-    const enrolled = expectStatus(
-      await channel.http.post<Body>(
-        `/api/hub/programs/${program.id}/enrollments`,
-        { memberIds: [member.memberId] },
-        { token: owner.token },
-      ),
-      200,
-    ).body;
+    const program = await publishProgram(channel.http, owner.token, {
+      name: '7-day morning check-in',
+      graph: morningCheckIn,
+    });
+    const enrolled = await enrollMembers(channel.http, owner.token, program.id, [member.memberId]);
     expect(enrolled.enrolled).toEqual([member.memberId]);
 
     // The enrollment waits for the next 08:00 in New York.
@@ -199,39 +185,28 @@ describe.each(backends())('a morning check-in program, end to end, on $name', (b
       }),
       200,
     );
-    const program = expectStatus(
-      await channel.http.post<Body>(
-        '/api/hub/programs',
-        {
-          name: 'Weekday nudge',
-          graph: {
-            nodes: [
-              {
-                id: 'start',
-                type: 'start',
-                data: { triggers: [{ type: 'schedule', time: '08:00', tag: 'morning' }] },
-              },
-              {
-                id: 'nudge',
-                type: 'message',
-                data: { text: 'Morning, {{member.firstName}}: one small step today.' },
-              },
-              { id: 'end', type: 'end', data: {} },
-            ],
-            edges: [
-              { id: 'a', source: 'start', target: 'nudge' },
-              { id: 'b', source: 'nudge', target: 'end' },
-            ],
+    const program = await publishProgram(channel.http, owner.token, {
+      name: 'Weekday nudge',
+      graph: {
+        nodes: [
+          {
+            id: 'start',
+            type: 'start',
+            data: { triggers: [{ type: 'schedule', time: '08:00', tag: 'morning' }] },
           },
-        },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await channel.http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
+          {
+            id: 'nudge',
+            type: 'message',
+            data: { text: 'Morning, {{member.firstName}}: one small step today.' },
+          },
+          { id: 'end', type: 'end', data: {} },
+        ],
+        edges: [
+          { id: 'a', source: 'start', target: 'nudge' },
+          { id: 'b', source: 'nudge', target: 'end' },
+        ],
+      },
+    });
     // Move the clock to just after the next 08:00 in Tokyo; the next minute's scan (pg-boss, real time) enrolls.
     const tokyoHour = Number(
       new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).format(
@@ -276,39 +251,21 @@ describe.each(backends())('a morning check-in program, end to end, on $name', (b
     expect(answer.message.author).toBe('system');
     expect(answer.message.content).toContain('START');
 
-    const program = expectStatus(
-      await channel.http.post<Body>(
-        '/api/hub/programs',
-        {
-          name: 'Hello',
-          graph: {
-            nodes: [
-              { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
-              { id: 'hello', type: 'message', data: { text: 'Hello again!' } },
-              { id: 'end', type: 'end', data: {} },
-            ],
-            edges: [
-              { id: 'a', source: 'start', target: 'hello' },
-              { id: 'b', source: 'hello', target: 'end' },
-            ],
-          },
-        },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await channel.http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
-    expectStatus(
-      await channel.http.post<Body>(
-        `/api/hub/programs/${program.id}/enrollments`,
-        { memberIds: [member.memberId] },
-        { token: owner.token },
-      ),
-      200,
-    );
+    const program = await publishProgram(channel.http, owner.token, {
+      name: 'Hello',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'start', data: { triggers: [{ type: 'manual' }] } },
+          { id: 'hello', type: 'message', data: { text: 'Hello again!' } },
+          { id: 'end', type: 'end', data: {} },
+        ],
+        edges: [
+          { id: 'a', source: 'start', target: 'hello' },
+          { id: 'b', source: 'hello', target: 'end' },
+        ],
+      },
+    });
+    await enrollMembers(channel.http, owner.token, program.id, [member.memberId]);
     const exited = await eventually(async () => {
       const list = expectStatus(
         await channel.http.get<Body>(`/api/hub/programs/${program.id}/enrollments`, { token: owner.token }),

@@ -4,6 +4,7 @@ import { createHttpClient, type HttpClient } from '@companero/testing/http-clien
 import { type ServerProcess, startServerProcess } from '@companero/testing/server-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, openWidgetMember } from '../../../services/channel/test/channel-test-server';
+import { enrollMembers, publishProgram } from './program-fixtures';
 
 const members = 12;
 
@@ -75,25 +76,12 @@ describe.each(backends())('programs across SIGKILLs of the server on $name', (ba
       const member = await openWidgetMember(http, owner.slug, { body: { name: `${firstName} Test` } });
       enrolled.push({ id: member.memberId, firstName });
     }
-    const program = expectStatus(
-      await http.post<Body>(
-        '/api/hub/programs',
-        { name: 'Two steps', graph: twoStepGraph },
-        { token: owner.token },
-      ),
-      201,
-    ).body;
-    expectStatus(
-      await http.post<Body>(`/api/hub/programs/${program.id}/publish`, {}, { token: owner.token }),
-      201,
-    );
-    expectStatus(
-      await http.post<Body>(
-        `/api/hub/programs/${program.id}/enrollments`,
-        { memberIds: enrolled.map((member) => member.id) },
-        { token: owner.token },
-      ),
-      200,
+    const program = await publishProgram(http, owner.token, { name: 'Two steps', graph: twoStepGraph });
+    await enrollMembers(
+      http,
+      owner.token,
+      program.id,
+      enrolled.map((member) => member.id),
     );
     const port = server!.port;
     // Killed while the first steps run (or wait in the queue).
